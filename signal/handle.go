@@ -1,0 +1,239 @@
+package signal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"unicode/utf8"
+)
+
+// inbound is the envelope of every message a client may send, in any
+// dialect. Payloads stay raw: the SDP is relayed, never decoded.
+type inbound struct {
+	Type      string          `json:"type"`
+	Action    string          `json:"action"`
+	Room      string          `json:"room"`
+	Role      string          `json:"role"`
+	Name      string          `json:"name"`
+	Token     string          `json:"token"`
+	Resume    string          `json:"resume"`
+	To        string          `json:"to"`
+	From      json.RawMessage `json:"from"`
+	SDP       json.RawMessage `json:"sdp"`
+	Candidate json.RawMessage `json:"candidate"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// decode parses a frame's envelope, telling a frame that is not a JSON
+// object (bad-json) from one whose fields have the wrong types
+// (bad-message).
+func decode(data []byte) (in inbound, code, text string) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return in, CodeBadJSON, "a message must be a JSON object"
+	}
+	err := json.Unmarshal(data, &in)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return in, "", ""
+	case errors.As(err, &typeErr):
+		return in, CodeBadMessage, fmt.Sprintf("field %q has the wrong type", typeErr.Field)
+	default:
+		return in, CodeBadJSON, "not valid JSON"
+	}
+}
+
+var roomName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func isJSONString(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '"' }
+func isJSONObject(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '{' }
+
+// descriptionSDP checks an RTCSessionDescriptionInit and returns its sdp as
+// a raw JSON string.
+func descriptionSDP(desc json.RawMessage) (json.RawMessage, bool) {
+	if !isJSONObject(desc) {
+		return nil, false
+	}
+	var d struct {
+		SDP json.RawMessage `json:"sdp"`
+	}
+	if json.Unmarshal(desc, &d) != nil || !isJSONString(d.SDP) {
+		return nil, false
+	}
+	return d.SDP, true
+}
+
+func (c *conn) sendError(code, text, ref string) {
+	c.srv.metrics.errorsBy[code].Inc()
+	c.send(encodeError(c.dialect, code, text, ref))
+}
+
+// handle dispatches one message and reports whether the connection must
+// end.
+func (c *conn) handle(data []byte) (fatal bool) {
+	in, code, text := decode(data)
+	if code != "" {
+		c.sendError(code, text, in.Type)
+		return false
+	}
+	if c.dialect == dialectUnknown {
+		switch {
+		case in.Type == "sender" || in.Type == "receiver":
+			c.dialect = dialectA
+		case in.Action == "start":
+			c.dialect = dialectB
+		case in.Type != "":
+			c.dialect = dialectNative
+		}
+	}
+	switch c.dialect {
+	case dialectA:
+		return c.handleA(&in)
+	case dialectB:
+		return c.handleB(&in)
+	case dialectNative:
+		return c.handleNative(&in, data)
+	}
+	c.sendError(CodeBadMessage, "missing field type", "")
+	return false
+}
+
+func (c *conn) handleNative(in *inbound, data []byte) bool {
+	switch in.Type {
+	case TypePing:
+		c.send(pongMsg)
+	case TypeJoin:
+		return c.join(in, dialectNative)
+	case TypeLeave:
+		if !c.srv.hub.leave(c) {
+			c.sendError(CodeNotJoined, "leave before join", in.Type)
+		}
+	case TypeOffer, TypeAnswer, TypeCandidate, TypeBye:
+		if in.To == "" {
+			c.sendError(CodeBadMessage, "missing field to", in.Type)
+			return false
+		}
+		r := &relay{kind: in.Type, to: in.To}
+		switch in.Type {
+		case TypeOffer, TypeAnswer:
+			if !isJSONString(in.SDP) {
+				c.sendError(CodeBadMessage, "field sdp must be a string", in.Type)
+				return false
+			}
+			r.sdp = in.SDP
+		case TypeCandidate:
+			if !isJSONObject(in.Candidate) && !isNull(in.Candidate) {
+				c.sendError(CodeBadMessage, "field candidate must be an object or null", in.Type)
+				return false
+			}
+			r.cand = in.Candidate
+		}
+		c.relay(r, func(r *relay) {
+			if in.From == nil {
+				r.native = spliceFrom(data, r.from)
+			} else if b, err := replaceFrom(data, r.from); err == nil {
+				r.native = b
+			}
+		}, byTo)
+	case "":
+		c.sendError(CodeBadMessage, "missing field type", "")
+	default:
+		c.sendError(CodeUnknownType, fmt.Sprintf("unknown message type %q", in.Type), in.Type)
+	}
+	return false
+}
+
+// join handles a native join, dialect A's sender/receiver and dialect B's
+// start. Fields the message leaves out come from the upgrade URL's query.
+func (c *conn) join(in *inbound, d dialect) (fatal bool) {
+	q := func(v, key string) string {
+		if v == "" {
+			return c.query[key]
+		}
+		return v
+	}
+	req := joinReq{room: q(in.Room, "room"), name: q(in.Name, "name"), resume: in.Resume, role: Role(q(in.Role, "role")), dialect: d}
+	token := q(in.Token, "token")
+	switch d {
+	case dialectA:
+		req.role, req.room, req.name = Role(in.Type), q("", "room"), q("", "name")
+	case dialectB:
+		req.role, req.room, req.name = RolePeer, q("", "room"), q("", "name")
+	}
+	if d != dialectNative && req.room == "" {
+		req.room = "default"
+	}
+	if req.role == "" {
+		req.role = RolePeer
+	}
+	switch {
+	case req.room == "":
+		c.sendError(CodeBadMessage, "missing field room", TypeJoin)
+		return false
+	case !roomName.MatchString(req.room):
+		c.sendError(CodeBadMessage, "room must be 1-64 characters of A-Z a-z 0-9 . _ -", TypeJoin)
+		return false
+	case !req.role.Valid():
+		c.sendError(CodeBadMessage, "role must be sender, receiver or peer", TypeJoin)
+		return false
+	case utf8.RuneCountInString(req.name) > 64:
+		c.sendError(CodeBadMessage, "name is longer than 64 characters", TypeJoin)
+		return false
+	}
+	if secret := c.srv.cfg.TokenSecret; len(secret) > 0 {
+		if err := VerifyToken(secret, token, req.room, req.role, c.srv.now()); err != nil {
+			c.srv.log.Info("join refused", "remote", c.remote, "room", req.room, "role", req.role, "reason", err)
+			c.fail(CodeUnauthorized, "token refused: "+err.Error(), ClosePolicy)
+			return true
+		}
+	}
+	p, resumed, code := c.srv.hub.join(c, req)
+	switch code {
+	case "":
+	case CodeRoomFull:
+		c.sendError(code, fmt.Sprintf("room %q is full (%d peers)", req.room, c.srv.cfg.RoomSize), TypeJoin)
+		return false
+	default:
+		c.sendError(code, "already in a room; send leave first", TypeJoin)
+		return false
+	}
+	c.srv.log.Info("peer joined", "id", p.id, "room", req.room, "role", req.role, "name", req.name,
+		"remote", c.remote, "resumed", resumed, "dialect", d.String())
+	return false
+}
+
+func (d dialect) String() string {
+	switch d {
+	case dialectNative:
+		return "native"
+	case dialectA:
+		return "A"
+	case dialectB:
+		return "B"
+	}
+	return "unknown"
+}
+
+// target picks the recipient of a relay inside the sender's room.
+type target func(from *peer, r *relay) *peer
+
+func byTo(from *peer, r *relay) *peer { return from.room.peers[r.to] }
+
+// relay delivers r to the peer that pick chooses. prepare, when set, runs
+// once the sender's id is known and before the hub is locked.
+func (c *conn) relay(r *relay, prepare func(*relay), pick target) {
+	r.from = c.id
+	if prepare != nil {
+		prepare(r)
+	}
+	switch code := c.srv.hub.relay(c, r, pick); code {
+	case "":
+	case CodeNotJoined:
+		c.sendError(code, "join a room first", r.kind)
+	default:
+		c.sendError(code, "no such peer in your room", r.kind)
+	}
+}

@@ -1,0 +1,86 @@
+package signal
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are one server's Prometheus series. Each server has its own
+// registry so that tests can run many servers in one process.
+type metrics struct {
+	registry    *prometheus.Registry
+	connections prometheus.Gauge
+	rooms       prometheus.Gauge
+	peers       prometheus.Gauge
+	relayed     *prometheus.CounterVec
+	errors      *prometheus.CounterVec
+	joins       prometheus.Counter
+	resumes     prometheus.Counter
+	slowDrops   prometheus.Counter
+	queueDrops  prometheus.Counter
+
+	// Resolved once: a label lookup per relayed message would cost a map
+	// access and a lock on the hot path.
+	relayedBy map[string]prometheus.Counter
+	errorsBy  map[string]prometheus.Counter
+}
+
+var relayTypes = []string{TypeOffer, TypeAnswer, TypeCandidate, TypeBye}
+
+var errorCodes = []string{
+	CodeBadJSON, CodeBadMessage, CodeUnknownType, CodeNotJoined, CodeAlreadyJoined,
+	CodeUnknownPeer, CodeRoomFull, CodeUnauthorized, CodeRateLimited, CodeTooLarge, CodeServerFull,
+}
+
+func newMetrics() *metrics {
+	const ns = "webrtc_cli"
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "connections", Help: "Open WebSocket connections.",
+		}),
+		rooms: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "rooms", Help: "Rooms with at least one peer.",
+		}),
+		peers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "peers", Help: "Peers in rooms, including those inside their resume window.",
+		}),
+		relayed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "messages_relayed_total", Help: "Messages relayed between peers, by type.",
+		}, []string{"type"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "errors_total", Help: "Protocol errors sent to clients, by code.",
+		}, []string{"code"}),
+		joins: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "joins_total", Help: "Successful joins, resumed ones included.",
+		}),
+		resumes: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "resumes_total", Help: "Sessions resumed on a new connection.",
+		}),
+		slowDrops: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "slow_consumers_dropped_total", Help: "Connections closed because their send queue overflowed.",
+		}),
+		queueDrops: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "resume_queue_dropped_total", Help: "Messages dropped because a disconnected peer's resume queue was full.",
+		}),
+		relayedBy: map[string]prometheus.Counter{},
+		errorsBy:  map[string]prometheus.Counter{},
+	}
+	m.registry.MustRegister(m.connections, m.rooms, m.peers, m.relayed, m.errors,
+		m.joins, m.resumes, m.slowDrops, m.queueDrops,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, t := range relayTypes {
+		m.relayedBy[t] = m.relayed.WithLabelValues(t)
+	}
+	for _, c := range errorCodes {
+		m.errorsBy[c] = m.errors.WithLabelValues(c)
+	}
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,53 @@
+package signal
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func testutilValue(s *Server) float64 { return testutil.ToFloat64(s.metrics.slowDrops) }
+
+func TestHealthAndMetrics(t *testing.T) {
+	_, url := testServer(t, ServerConfig{})
+	a, b := dialRaw(t, url), dialRaw(t, url)
+	a.join("m", RoleSender)
+	wb := b.join("m", RoleReceiver)
+	a.expect(TypePeerJoined)
+	a.send(obj{"type": "offer", "to": idOf(wb), "sdp": "x"})
+	b.expect(TypeOffer)
+	a.sendText("nope")
+	a.expectError(CodeBadJSON)
+
+	base := "http" + strings.TrimSuffix(strings.TrimPrefix(url, "ws"), "/ws")
+	get := func(path string) string {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		return string(body)
+	}
+	if got := get("/healthz"); strings.TrimSpace(got) != "ok" {
+		t.Fatalf("/healthz = %q", got)
+	}
+	m := get("/metrics")
+	for _, want := range []string{
+		"webrtc_cli_connections 2",
+		"webrtc_cli_rooms 1",
+		`webrtc_cli_messages_relayed_total{type="offer"} 1`,
+		`webrtc_cli_errors_total{code="bad-json"} 1`,
+		"webrtc_cli_resumes_total 0",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
