@@ -228,8 +228,12 @@ func (c *Client) write(m Message) error {
 }
 
 // Offer, Answer, SendCandidate and Bye are Send for each relay type.
-func (c *Client) Offer(to, sdp string) error  { return c.Send(Message{Type: TypeOffer, To: to, SDP: sdp}) }
-func (c *Client) Answer(to, sdp string) error { return c.Send(Message{Type: TypeAnswer, To: to, SDP: sdp}) }
+func (c *Client) Offer(to, sdp string) error {
+	return c.Send(Message{Type: TypeOffer, To: to, SDP: sdp})
+}
+func (c *Client) Answer(to, sdp string) error {
+	return c.Send(Message{Type: TypeAnswer, To: to, SDP: sdp})
+}
 func (c *Client) SendCandidate(to string, cand *Candidate) error {
 	return c.Send(NewCandidate(to, cand))
 }

@@ -21,6 +21,9 @@ const (
 	dialectB // {"action":"start"}, offer/answer/iceCandidate with data.remoteId
 )
 
+// joinQuery holds the join fields an upgrade URL may carry.
+type joinQuery struct{ room, role, name, token string }
+
 // outItem is one queued frame: a text message, or a close frame after which
 // the writer stops.
 type outItem struct {
@@ -35,7 +38,7 @@ type conn struct {
 	srv    *Server
 	ws     *websocket.Conn
 	remote string
-	query  map[string]string // room, role, name, token from the upgrade URL
+	query  joinQuery // from the upgrade URL
 	lim    limiter
 
 	// Owned by the reader goroutine.
@@ -229,7 +232,7 @@ func (c *conn) serve() {
 		}
 		if mt != websocket.TextMessage {
 			c.sendError(CodeBadMessage, "binary frames are not accepted", "")
-		} else if fatal := c.handle(buf.Bytes()); fatal {
+		} else if fatal := c.handleOffStack(buf.Bytes()); fatal {
 			readBufs.Put(buf)
 			return
 		}
@@ -237,6 +240,15 @@ func (c *conn) serve() {
 			readBufs.Put(buf)
 		}
 	}
+}
+
+// handleOffStack runs handle on a short-lived goroutine. The JSON work
+// would grow the reader's stack to 8 KB and keep it there for the life of
+// the connection; this way an idle connection parks on a small stack.
+func (c *conn) handleOffStack(data []byte) bool {
+	done := make(chan bool, 1)
+	go func() { done <- c.handle(data) }()
+	return <-done
 }
 
 // fail sends a fatal error and closes with code.
@@ -272,4 +284,3 @@ func isExpectedNetErr(err error) bool {
 	var ce *websocket.CloseError
 	return errors.As(err, &ce) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
-

@@ -149,19 +149,20 @@ func (c *conn) handleNative(in *inbound, data []byte) bool {
 // join handles a native join, dialect A's sender/receiver and dialect B's
 // start. Fields the message leaves out come from the upgrade URL's query.
 func (c *conn) join(in *inbound, d dialect) (fatal bool) {
-	q := func(v, key string) string {
+	q := func(v, fromURL string) string {
 		if v == "" {
-			return c.query[key]
+			return fromURL
 		}
 		return v
 	}
-	req := joinReq{room: q(in.Room, "room"), name: q(in.Name, "name"), resume: in.Resume, role: Role(q(in.Role, "role")), dialect: d}
-	token := q(in.Token, "token")
+	cq := c.query
+	req := joinReq{room: q(in.Room, cq.room), name: q(in.Name, cq.name), resume: in.Resume, role: Role(q(in.Role, cq.role)), dialect: d}
+	token := q(in.Token, cq.token)
 	switch d {
 	case dialectA:
-		req.role, req.room, req.name = Role(in.Type), q("", "room"), q("", "name")
+		req.role, req.room, req.name = Role(in.Type), cq.room, cq.name
 	case dialectB:
-		req.role, req.room, req.name = RolePeer, q("", "room"), q("", "name")
+		req.role, req.room, req.name = RolePeer, cq.room, cq.name
 	}
 	if d != dialectNative && req.room == "" {
 		req.room = "default"

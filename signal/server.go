@@ -42,7 +42,7 @@ func NewServer(cfg ServerConfig) *Server {
 	s.upgrader = websocket.Upgrader{
 		// Small read buffers and pooled write buffers keep an idle
 		// connection cheap; messages are a few KB at most.
-		ReadBufferSize:   2048,
+		ReadBufferSize:   512,
 		WriteBufferSize:  4096,
 		WriteBufferPool:  &sync.Pool{},
 		HandshakeTimeout: 10 * time.Second,
@@ -106,14 +106,17 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	c := &conn{
 		srv: s, ws: ws, remote: r.RemoteAddr, id: newID(), finished: make(chan struct{}),
-		query: map[string]string{"room": q.Get("room"), "role": q.Get("role"), "name": q.Get("name"), "token": q.Get("token")},
+		query: joinQuery{room: q.Get("room"), role: q.Get("role"), name: q.Get("name"), token: q.Get("token")},
 	}
 	if !s.addConn(c) {
 		c.sendError(CodeServerFull, "server is at its connection limit", "")
 		c.closeWith(CloseTryLater)
 		return
 	}
-	c.serve()
+	// A goroutine of our own, so that net/http's handler goroutine returns
+	// and frees its request, response and 4 KB read buffer: they would
+	// otherwise live as long as the WebSocket.
+	go c.serve()
 }
 
 func (s *Server) addConn(c *conn) bool {
