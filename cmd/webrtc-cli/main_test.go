@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/signal"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"version"}, exitOK, ""},
+		{[]string{"nope"}, exitUsage, "unknown command"},
+		{[]string{"serve", "--bogus"}, exitUsage, "unknown flag"},
+		{[]string{"serve", "extra"}, exitUsage, "takes no arguments"},
+		{[]string{"--log-level", "loud", "version"}, exitUsage, "--log-level"},
+		{[]string{"--log-format", "xml", "version"}, exitUsage, "--log-format"},
+		{[]string{"serve", "--rate", "fast"}, exitUsage, "--rate"},
+		{[]string{"serve", "--ice-server", "http://x"}, exitUsage, "--ice-server"},
+		{[]string{"serve", "--tls-cert", "c.pem"}, exitUsage, "go together"},
+		{[]string{"serve", "--tls-self-signed", "--tls-cert", "c", "--tls-key", "k"}, exitUsage, "exclude"},
+		{[]string{"serve", "--static", "/does/not/exist"}, exitUsage, "not a directory"},
+		{[]string{"serve", "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"}, exitError, "certificate"},
+		{[]string{"serve", "--addr", "256.0.0.1:1"}, exitError, ""},
+		{[]string{"token", "--room", "r"}, exitUsage, "required"},
+		{[]string{"token", "--secret", "s", "--room", "r", "--role", "king"}, exitUsage, "unknown role"},
+	}
+	for _, tc := range cases {
+		code, _, stderr := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.err) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.err)
+		}
+		if code != exitOK && strings.Count(stderr, "webrtc-cli: ") != 1 {
+			t.Errorf("%v: error printed %d times: %q", tc.args, strings.Count(stderr, "webrtc-cli: "), stderr)
+		}
+	}
+}
+
+func TestTokenCommand(t *testing.T) {
+	code, out, stderr := runCLI("token", "--secret", "s3", "--room", "demo", "--role", "sender", "--ttl", "1h")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	tok := strings.TrimSpace(out)
+	if err := signal.VerifyToken([]byte("s3"), tok, "demo", signal.RoleSender, time.Now()); err != nil {
+		t.Fatalf("minted token does not verify: %v", err)
+	}
+	if err := signal.VerifyToken([]byte("s3"), tok, "demo", signal.RoleReceiver, time.Now()); err == nil {
+		t.Fatal("token admits a role it was not minted for")
+	}
+}
+
+func TestServeConfig(t *testing.T) {
+	g := &globalOptions{stderr: &bytes.Buffer{}}
+	o := &serveOptions{addr: "127.0.0.1:0", roomSize: 4, maxConns: 9, maxMessage: 1024, rate: "5/7",
+		resumeWindow: 0, iceServers: []string{"stun:s.example:3478"}, tlsSelfSigned: true, tokenSecret: "k"}
+	cfg, err := o.config(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RoomSize != 4 || cfg.MaxConns != 9 || cfg.MaxMessage != 1024 || cfg.Rate != 5 || cfg.Burst != 7 ||
+		!cfg.NoResume || len(cfg.ICEServers) != 1 || cfg.TLS == nil || string(cfg.TokenSecret) != "k" {
+		t.Fatalf("config %+v", cfg)
+	}
+	if !strings.Contains(g.stderr.(*bytes.Buffer).String(), "SHA-256 fingerprint") {
+		t.Fatal("self-signed fingerprint not printed")
+	}
+}

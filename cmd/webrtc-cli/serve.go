@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/webrtc-cli/webrtc-cli/signal"
+)
+
+type serveOptions struct {
+	addr          string
+	tlsCert       string
+	tlsKey        string
+	tlsSelfSigned bool
+	static        string
+	roomSize      int
+	maxConns      int
+	maxMessage    int64
+	rate          string
+	allowOrigin   []string
+	tokenSecret   string
+	resumeWindow  time.Duration
+	iceServers    []string
+}
+
+func newServeCmd(g *globalOptions) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the signaling server (WebSocket on /ws, web page on /)",
+		Long: `serve runs the JSON-over-WebSocket signaling server that send, receive and
+the web page use. It also serves /healthz and /metrics (Prometheus).`,
+		Example: `  webrtc-cli serve
+  webrtc-cli serve --addr :8443 --tls-self-signed
+  webrtc-cli serve --tls-cert cert.pem --tls-key key.pem --token-secret "$SECRET"
+  webrtc-cli serve --ice-server stun:stun.example.org:3478 --ice-server turn:turn.example.org:3478,user,pass`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := o.config(g)
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), g, o, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", ":8080", "address to listen on")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS and WSS")
+	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	f.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve TLS with an ephemeral self-signed certificate (prints its SHA-256 fingerprint)")
+	f.StringVar(&o.static, "static", "", "serve this directory at / instead of the embedded page")
+	f.IntVar(&o.roomSize, "room-size", 16, "peers per room")
+	f.IntVar(&o.maxConns, "max-conns", 50000, "server-wide connection limit")
+	f.Int64Var(&o.maxMessage, "max-message", 64<<10, "largest message in bytes")
+	f.StringVar(&o.rate, "rate", "50/200", "messages per second per connection and burst (RATE/BURST); 0 disables")
+	f.StringSliceVar(&o.allowOrigin, "allow-origin", nil, "browser origins allowed besides the server's own (repeatable; * allows all)")
+	f.StringVar(&o.tokenSecret, "token-secret", "", "require join tokens signed with this secret (see 'webrtc-cli token')")
+	f.DurationVar(&o.resumeWindow, "resume-window", 30*time.Second, "how long a dropped peer may resume its session; 0 disables")
+	f.StringArrayVar(&o.iceServers, "ice-server", nil, "ICE server for clients, URL[,username,credential] (repeatable)")
+	return cmd
+}
+
+func (o *serveOptions) config(g *globalOptions) (signal.ServerConfig, error) {
+	cfg := signal.ServerConfig{
+		RoomSize: o.roomSize, MaxConns: o.maxConns, MaxMessage: o.maxMessage,
+		ResumeWindow: o.resumeWindow, NoResume: o.resumeWindow == 0,
+		AllowOrigins: o.allowOrigin, Logger: g.logger,
+	}
+	var err error
+	if cfg.Rate, cfg.Burst, err = signal.ParseRate(o.rate); err != nil {
+		return cfg, usageError{fmt.Errorf("--rate: %w", err)}
+	}
+	if o.roomSize < 1 || o.maxConns < 1 || o.maxMessage < 256 {
+		return cfg, usageError{fmt.Errorf("--room-size and --max-conns must be positive, --max-message at least 256")}
+	}
+	for _, s := range o.iceServers {
+		srv, err := signal.ParseICEServer(s)
+		if err != nil {
+			return cfg, usageError{fmt.Errorf("--ice-server: %w", err)}
+		}
+		cfg.ICEServers = append(cfg.ICEServers, srv)
+	}
+	if o.tokenSecret != "" {
+		cfg.TokenSecret = []byte(o.tokenSecret)
+	}
+	cfg.Page = signal.Page()
+	if o.static != "" {
+		if st, err := os.Stat(o.static); err != nil || !st.IsDir() {
+			return cfg, usageError{fmt.Errorf("--static %q is not a directory", o.static)}
+		}
+		cfg.Page = http.FileServer(http.Dir(o.static))
+	}
+	switch {
+	case o.tlsSelfSigned && (o.tlsCert != "" || o.tlsKey != ""):
+		return cfg, usageError{fmt.Errorf("--tls-self-signed and --tls-cert/--tls-key exclude each other")}
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return cfg, usageError{fmt.Errorf("--tls-cert and --tls-key go together")}
+	case o.tlsCert != "":
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return cfg, fmt.Errorf("loading the TLS certificate: %w", err)
+		}
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	case o.tlsSelfSigned:
+		hosts := []string{"localhost", "127.0.0.1", "::1"}
+		if h, _, err := net.SplitHostPort(o.addr); err == nil && h != "" {
+			hosts = append(hosts, h)
+		}
+		if name, err := os.Hostname(); err == nil {
+			hosts = append(hosts, name)
+		}
+		cert, fp, err := signal.SelfSigned(hosts)
+		if err != nil {
+			return cfg, fmt.Errorf("making a self-signed certificate: %w", err)
+		}
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		fmt.Fprintf(g.stderr, "self-signed certificate SHA-256 fingerprint: %s\n", fp)
+	}
+	return cfg, nil
+}
+
+func serve(ctx context.Context, g *globalOptions, o *serveOptions, cfg signal.ServerConfig) error {
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	scheme := "ws"
+	if cfg.TLS != nil {
+		scheme = "wss"
+	}
+	g.logger.Info("signaling server listening", "addr", ln.Addr().String(), "url", fmt.Sprintf("%s://%s/ws", scheme, displayAddr(ln.Addr())),
+		"tokens", cfg.TokenSecret != nil, "room_size", cfg.RoomSize)
+	err = signal.NewServer(cfg).Serve(ctx, ln)
+	g.logger.Info("signaling server stopped")
+	return err
+}
+
+// displayAddr turns a wildcard listen address into one a user can dial.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
