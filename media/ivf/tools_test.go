@@ -1,0 +1,76 @@
+package ivf
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+)
+
+// requireTool returns the path of an external tool. Without it the test is
+// skipped on a workstation but fails in CI, where a silent skip would hide
+// that the ffprobe checks never ran.
+func requireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not found but CI is set: install ffmpeg", name)
+	}
+	t.Skipf("%s not found; install ffmpeg to run this test", name)
+	return ""
+}
+
+// probe is the part of ffprobe's JSON output the tests look at.
+type probe struct {
+	Packets []struct {
+		PTS   int64  `json:"pts"`
+		Size  string `json:"size"` // ffprobe quotes sizes
+		Flags string `json:"flags"`
+	} `json:"packets"`
+	Streams []struct {
+		CodecName string `json:"codec_name"`
+		Width     int    `json:"width"`
+		Height    int    `json:"height"`
+		TimeBase  string `json:"time_base"`
+		Duration  string `json:"duration"`
+	} `json:"streams"`
+	Format struct {
+		Duration string `json:"duration"`
+	} `json:"format"`
+}
+
+// ffprobe runs ffprobe on path and fails the test if it prints any error,
+// which is how it reports damage it tolerated.
+func ffprobe(t *testing.T, path string) probe {
+	t.Helper()
+	bin := requireTool(t, "ffprobe")
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin, "-v", "error", "-of", "json",
+		"-show_packets", "-show_streams", "-show_format", path)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ffprobe %s: %v\n%s", path, err, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("ffprobe %s reported errors:\n%s", path, stderr.String())
+	}
+	var p probe
+	if err := json.Unmarshal(stdout.Bytes(), &p); err != nil {
+		t.Fatalf("ffprobe output: %v", err)
+	}
+	return p
+}
+
+func atof(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("parse %q: %v", s, err)
+	}
+	return f
+}
