@@ -1,0 +1,45 @@
+package rtpio
+
+import "github.com/pion/rtp"
+
+// frameRules is what the Assembler needs to know about a payload format.
+// The Assembler finds a frame's packets (a run of contiguous sequence numbers
+// with one timestamp, ending at the marker bit); the rules say where a frame
+// may begin and turn the run into a frame.
+type frameRules interface {
+	// start reports whether a packet with this payload can be the first of
+	// a frame.
+	start(payload []byte) bool
+	// single reports that every packet is a whole frame (audio).
+	single() bool
+	// assemble appends the frame carried by pkts (in order, none empty) to
+	// dst, and reports whether it is a keyframe. An error means the packets
+	// do not form a valid frame.
+	assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error)
+}
+
+func newFrameRules(c codec) frameRules {
+	switch c {
+	case codecVP8:
+		return &vp8Rules{}
+	case codecVP9:
+		return &vp9Rules{}
+	case codecAV1:
+		return &av1Rules{}
+	case codecOpus:
+		return opusRules{}
+	}
+	panic("rtpio: no frame rules for " + c.String())
+}
+
+type opusRules struct{}
+
+func (opusRules) start([]byte) bool { return true }
+
+func (opusRules) single() bool { return true }
+
+// assemble copies the packet: RFC 7587 puts exactly one Opus packet in each
+// RTP packet, and every Opus packet decodes on its own.
+func (opusRules) assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error) {
+	return append(dst, pkts[0].Payload...), true, nil
+}

@@ -1,0 +1,44 @@
+package rtpio
+
+import (
+	"fmt"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+)
+
+// vp8Rules: a frame starts at S=1 with partition index 0 (RFC 7741 §4.2);
+// it is a keyframe when the frame tag's P bit is 0 and the start code
+// follows (RFC 6386 §9.1).
+type vp8Rules struct {
+	pkt codecs.VP8Packet
+}
+
+func (r *vp8Rules) start(payload []byte) bool {
+	body, err := r.pkt.Unmarshal(payload)
+
+	return err == nil && r.pkt.S == 1 && r.pkt.PID == 0 && len(body) > 0
+}
+
+func (*vp8Rules) single() bool { return false }
+
+func (r *vp8Rules) assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error) {
+	if !r.start(pkts[0].Payload) {
+		return dst, false, fmt.Errorf("%w: VP8 frame without a start", errCorruptFrame)
+	}
+	base := len(dst)
+	for _, p := range pkts {
+		body, err := r.pkt.Unmarshal(p.Payload)
+		if err != nil {
+			return dst, false, fmt.Errorf("%w: VP8 descriptor: %w", errCorruptFrame, err)
+		}
+		dst = append(dst, body...)
+	}
+
+	return dst, vp8Keyframe(dst[base:]), nil
+}
+
+func vp8Keyframe(frame []byte) bool {
+	return len(frame) >= 10 && frame[0]&0x01 == 0 &&
+		frame[3] == 0x9d && frame[4] == 0x01 && frame[5] == 0x2a
+}

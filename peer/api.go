@@ -1,0 +1,153 @@
+// Package peer drives pion PeerConnections from signaling events: one call
+// per remote peer, offered or answered by the protocol's who-offers rule,
+// with trickle ICE both ways. It also holds the send and receive programs
+// built on it.
+package peer
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/webrtc/v4"
+)
+
+// NetOptions are the network settings send and receive share.
+type NetOptions struct {
+	ICEServers []webrtc.ICEServer
+	// UDPPortMin and UDPPortMax bound the local UDP ports (0 = any).
+	UDPPortMin, UDPPortMax uint16
+	// NATIPs are public addresses to advertise instead of the host's
+	// (a 1:1 NAT, e.g. a cloud VM).
+	NATIPs []string
+	// Loss drops this fraction of the RTP packets this side sends, for
+	// testing recovery (0 = none).
+	Loss     float64
+	LossSeed int64
+	// ReportInterval is how often RTCP receiver and sender reports go out
+	// (default 1 s).
+	ReportInterval time.Duration
+}
+
+// Payload types webrtc-cli uses. Any dynamic numbers would do; these are
+// the ones browsers commonly pick, which keeps SDP diffs readable.
+const (
+	ptVP8  = 96
+	ptVP9  = 98
+	ptAV1  = 45
+	ptOpus = 111
+)
+
+var videoFeedback = []webrtc.RTCPFeedback{
+	{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
+}
+
+// Codec returns the codec parameters webrtc-cli registers for name (VP8,
+// VP9, AV1 or opus); channels only matters for Opus, where 2 announces a
+// stereo stream.
+func Codec(name string, channels uint16) (webrtc.RTPCodecParameters, error) {
+	switch name {
+	case "VP8", "vp8":
+		return webrtc.RTPCodecParameters{PayloadType: ptVP8, RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback}}, nil
+	case "VP9", "vp9":
+		return webrtc.RTPCodecParameters{PayloadType: ptVP9, RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeVP9, ClockRate: 90000, SDPFmtpLine: "profile-id=0", RTCPFeedback: videoFeedback}}, nil
+	case "AV1", "av1":
+		return webrtc.RTPCodecParameters{PayloadType: ptAV1, RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeAV1, ClockRate: 90000, RTCPFeedback: videoFeedback}}, nil
+	case "opus", "OPUS", "Opus":
+		fmtp := "minptime=10;useinbandfec=1"
+		if channels == 2 {
+			fmtp += ";stereo=1;sprop-stereo=1"
+		}
+		// NACK on audio too: webrtc-cli's receiver recovers lost Opus
+		// packets; peers that do not ask for it ignore the parameter.
+		return webrtc.RTPCodecParameters{PayloadType: ptOpus, RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: fmtp,
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}}}}, nil
+	}
+	return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: %q", ErrUnsupportedCodec, name)
+}
+
+// NewAPI builds the pion API for send and receive. sending lists the codecs
+// of the tracks this side sends, registered exactly as they will be
+// offered; every other supported codec is registered for receiving.
+func NewAPI(o NetOptions, log *slog.Logger, sending ...webrtc.RTPCodecParameters) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	have := map[string]bool{}
+	for _, c := range sending {
+		if err := m.RegisterCodec(c, kindOf(c)); err != nil {
+			return nil, err
+		}
+		have[c.MimeType] = true
+	}
+	for _, name := range []string{"VP8", "VP9", "AV1", "opus"} {
+		c, _ := Codec(name, 2)
+		if have[c.MimeType] {
+			continue
+		}
+		if err := m.RegisterCodec(c, kindOf(c)); err != nil {
+			return nil, err
+		}
+	}
+
+	reg := &interceptor.Registry{}
+	if o.Loss > 0 {
+		// First registered is innermost, nearest the network: the NACK
+		// responder above it keeps every packet, including those lost.
+		reg.Add(&lossFactory{rate: o.Loss, seed: o.LossSeed})
+	}
+	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(50 * time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(4096))
+	if err != nil {
+		return nil, err
+	}
+	interval := o.ReportInterval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	rr, err := report.NewReceiverInterceptor(report.ReceiverInterval(interval))
+	if err != nil {
+		return nil, err
+	}
+	sr, err := report.NewSenderInterceptor(report.SenderInterval(interval))
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(resp)
+	reg.Add(gen)
+	reg.Add(rr)
+	reg.Add(sr)
+
+	s := webrtc.SettingEngine{}
+	// A machine whose only network is loopback must still connect; mDNS
+	// names would hide the host candidates peers need.
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	s.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
+	if o.UDPPortMin != 0 || o.UDPPortMax != 0 {
+		if err := s.SetEphemeralUDPPortRange(o.UDPPortMin, o.UDPPortMax); err != nil {
+			return nil, fmt.Errorf("UDP port range %d-%d: %w", o.UDPPortMin, o.UDPPortMax, err)
+		}
+	}
+	if len(o.NATIPs) > 0 {
+		s.SetNAT1To1IPs(o.NATIPs, webrtc.ICECandidateTypeHost)
+	}
+	s.LoggerFactory = pionLogger(log)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
+}
+
+func kindOf(c webrtc.RTPCodecParameters) webrtc.RTPCodecType {
+	if c.MimeType == webrtc.MimeTypeOpus {
+		return webrtc.RTPCodecTypeAudio
+	}
+	return webrtc.RTPCodecTypeVideo
+}

@@ -1,0 +1,365 @@
+package peer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/ivf"
+	"github.com/webrtc-cli/webrtc-cli/media/ogg"
+	"github.com/webrtc-cli/webrtc-cli/signal"
+)
+
+func testdata(name string) string { return filepath.Join("..", "testdata", name) }
+
+func testLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// startServer runs a signaling server for the test.
+func startServer(t *testing.T) string {
+	t.Helper()
+	s := signal.NewServer(signal.ServerConfig{})
+	hs := httptest.NewServer(s)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Close(ctx)
+		hs.Close()
+	})
+	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
+}
+
+type session struct {
+	url, room string
+	loss      float64
+	maxDelay  time.Duration // receiver's wait for a missing packet
+	receivers int // default 1
+}
+
+// transfer runs the receivers (each until it has a recording from every
+// sender) and the senders (each until every receiver has its file) to
+// completion and returns the receivers' reports.
+func transfer(t *testing.T, s session, senders ...[]string) []*Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if s.receivers == 0 {
+		s.receivers = 1
+	}
+	type result struct {
+		rep *Report
+		err error
+	}
+	recvDone := make(chan result, s.receivers)
+	for i := range s.receivers {
+		go func() {
+			rep, err := Receive(ctx, ReceiveConfig{
+				Signal: signal.ClientConfig{URL: s.url, Room: s.room, Name: "rec" + string(rune('A'+i))},
+				Out:    t.TempDir(), Count: len(senders), Logger: testLogger(t), MaxDelay: s.maxDelay,
+			})
+			recvDone <- result{rep, err}
+		}()
+	}
+	sendDone := make(chan error, len(senders))
+	for i, files := range senders {
+		go func() {
+			_, err := Send(ctx, SendConfig{
+				Signal: signal.ClientConfig{URL: s.url, Room: s.room, Name: "snd" + string(rune('A'+i))},
+				Net:    NetOptions{Loss: s.loss, LossSeed: int64(i + 1)},
+				Files:  files, Receivers: s.receivers, Logger: testLogger(t),
+			})
+			sendDone <- err
+		}()
+	}
+	for range senders {
+		if err := <-sendDone; err != nil {
+			t.Fatalf("send: %v", err)
+		}
+	}
+	var reps []*Report
+	for range s.receivers {
+		r := <-recvDone
+		if r.err != nil {
+			t.Fatalf("receive: %v", r.err)
+		}
+		reps = append(reps, r.rep)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("transfer hit its deadline")
+	}
+	return reps
+}
+
+func readIVF(t *testing.T, path string) (ivf.Header, []ivf.Frame) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ivf.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var frames []ivf.Frame
+	for {
+		fr, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return r.Header(), frames
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		frames = append(frames, fr)
+	}
+}
+
+func readOgg(t *testing.T, path string) (ogg.Head, []ogg.Packet) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ogg.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var pkts []ogg.Packet
+	for {
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return r.Head(), pkts
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		pkts = append(pkts, p)
+	}
+}
+
+// compareIVF checks every frame is byte-identical with the same relative
+// PTS (within 1 ms); with lossy, frames may be missing but none differs.
+func compareIVF(t *testing.T, src, got string, lossy bool) int {
+	t.Helper()
+	hs, in := readIVF(t, src)
+	hg, out := readIVF(t, got)
+	if hg.FourCC != hs.FourCC {
+		t.Fatalf("fourcc %s, want %s", hg.FourCC, hs.FourCC)
+	}
+	if !lossy && len(out) != len(in) {
+		t.Fatalf("%s: %d frames, source has %d", got, len(out), len(in))
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s: no frames", got)
+	}
+	// Match output frames to source frames by time, from the source frame
+	// the recording starts with (after a loss, a later keyframe).
+	j := 0
+	for j < len(in) && !bytes.Equal(in[j].Data, out[0].Data) {
+		j++
+	}
+	if j == len(in) || (!lossy && j != 0) {
+		t.Fatalf("%s starts with no frame of the source's (source frame %d)", got, j)
+	}
+	base := hs.Duration(in[j].PTS - in[0].PTS)
+	for i, of := range out {
+		ot := time.Duration(of.PTS) * time.Second / 90000
+		for j < len(in) {
+			st := hs.Duration(in[j].PTS - in[0].PTS)
+			d := ot - (st - base)
+			if d < -time.Millisecond {
+				t.Fatalf("output frame %d at %v has no source frame", i, ot)
+			}
+			if d <= time.Millisecond {
+				break
+			}
+			if !lossy {
+				t.Fatalf("output frame %d at %v: source frame %d at %v", i, ot, j, st-base)
+			}
+			j++
+		}
+		if j == len(in) {
+			t.Fatalf("output frame %d at %v is past the source's end", i, ot)
+		}
+		if !bytes.Equal(of.Data, in[j].Data) {
+			t.Fatalf("output frame %d differs from source frame %d (%d vs %d bytes)", i, j, len(of.Data), len(in[j].Data))
+		}
+		j++
+	}
+	if w, h, ok := ivf.FrameSize(hs.FourCC, in[0].Data); ok && !lossy && (int(hg.Width) != w || int(hg.Height) != h) {
+		t.Fatalf("header %dx%d, stream %dx%d", hg.Width, hg.Height, w, h)
+	}
+	return len(out)
+}
+
+func compareOgg(t *testing.T, src, got string) {
+	t.Helper()
+	hs, in := readOgg(t, src)
+	hg, out := readOgg(t, got)
+	if hg.Channels != hs.Channels {
+		t.Fatalf("%d channels, source has %d", hg.Channels, hs.Channels)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("%d packets, source has %d", len(out), len(in))
+	}
+	for i := range in {
+		if !bytes.Equal(in[i].Data, out[i].Data) || in[i].Start != out[i].Start {
+			t.Fatalf("packet %d differs (start %d vs %d)", i, out[i].Start, in[i].Start)
+		}
+	}
+}
+
+func findFile(t *testing.T, rep *Report, peerName, kind string) string {
+	t.Helper()
+	for _, tr := range rep.Tracks {
+		if tr.PeerName == peerName && tr.Kind == kind {
+			if tr.Error != "" {
+				t.Fatalf("%s %s: %s", peerName, kind, tr.Error)
+			}
+			return tr.File
+		}
+	}
+	t.Fatalf("no %s track from %s in %+v", kind, peerName, rep.Tracks)
+	return ""
+}
+
+func TestSendReceiveVP8Opus(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "e2e"}, []string{testdata("vp8.ivf"), testdata("opus-stereo.ogg")})[0]
+	compareIVF(t, testdata("vp8.ivf"), findFile(t, rep, "sndA", "video"), false)
+	compareOgg(t, testdata("opus-stereo.ogg"), findFile(t, rep, "sndA", "audio"))
+}
+
+func splitLines(s string) []string { return strings.Split(s, "\n") }
+func splitComma(s string) []string {
+	f := strings.Split(s, ",")
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	return f
+}
+func fmtSscan(s string, v *float64) (int, error) { return fmt.Sscan(strings.TrimSpace(s), v) }
+
+func TestSendReceiveVP9(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "vp9"}, []string{testdata("vp9.ivf"), testdata("opus-mono.ogg")})[0]
+	got := findFile(t, rep, "sndA", "video")
+	compareIVF(t, testdata("vp9.ivf"), got, false)
+	compareOgg(t, testdata("opus-mono.ogg"), findFile(t, rep, "sndA", "audio"))
+	ffprobeClean(t, got)
+	checkDuration(t, testdata("vp9.ivf"), got, 1.0/30)
+}
+
+func TestSendReceiveAV1(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "av1"}, []string{testdata("av1.ivf")})[0]
+	got := findFile(t, rep, "sndA", "video")
+	want := framemd5(t, testdata("av1.ivf"))
+	have := framemd5(t, got)
+	if len(want) == 0 || !slices.Equal(want, have) {
+		t.Fatalf("decoded AV1 frames differ: %d source frames, %d received", len(want), len(have))
+	}
+	ffprobeClean(t, got)
+	checkDuration(t, testdata("av1.ivf"), got, 1.0/30)
+}
+
+func TestSendReceiveVFR(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "vfr"}, []string{testdata("vfr.ivf"), testdata("opus-60ms.ogg")})[0]
+	compareIVF(t, testdata("vfr.ivf"), findFile(t, rep, "sndA", "video"), false)
+	compareOgg(t, testdata("opus-60ms.ogg"), findFile(t, rep, "sndA", "audio"))
+}
+
+func checkDuration(t *testing.T, src, got string, frame float64) {
+	t.Helper()
+	ds, dg := ffprobeDuration(t, src), ffprobeDuration(t, got)
+	if math.Abs(ds-dg) > frame+1e-6 {
+		t.Fatalf("duration %.4f s, source %.4f s (more than one frame apart)", dg, ds)
+	}
+}
+
+func TestLoss5PercentStillExact(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "loss5", loss: 0.05}, []string{testdata("vp8.ivf"), testdata("opus-stereo.ogg")})[0]
+	got := findFile(t, rep, "sndA", "video")
+	compareIVF(t, testdata("vp8.ivf"), got, false)
+	compareOgg(t, testdata("opus-stereo.ogg"), findFile(t, rep, "sndA", "audio"))
+	ffprobeClean(t, got)
+}
+
+func TestLoss25PercentNeverCorrupt(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "loss25", loss: 0.25}, []string{testdata("vp8.ivf")})[0]
+	got := findFile(t, rep, "sndA", "video")
+	n := compareIVF(t, testdata("vp8.ivf"), got, true)
+	t.Logf("25%% loss: %d of 72 frames written", n)
+	ffprobeClean(t, got)
+}
+
+// With the jitter buffer too short for retransmissions, losses are for
+// good: frames go missing, the recording resumes at keyframes, and no
+// written frame is corrupt.
+func TestUnrecoveredLossResumesAtKeyframes(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "lossy", loss: 0.05, maxDelay: 5 * time.Millisecond}, []string{testdata("vp8.ivf")})[0]
+	got := findFile(t, rep, "sndA", "video")
+	n := compareIVF(t, testdata("vp8.ivf"), got, true)
+	tr := rep.Tracks[0]
+	t.Logf("%d of 72 frames written, %d dropped, %d packets lost, %d PLIs", n, tr.FramesDropped, tr.PacketsLost, tr.PLIsSent)
+	if n >= 72 || tr.PacketsLost == 0 {
+		t.Fatalf("expected unrecovered loss, wrote %d frames, lost %d packets", n, tr.PacketsLost)
+	}
+	ffprobeClean(t, got)
+}
+
+func TestTwoSendersTwoReceivers(t *testing.T) {
+	url := startServer(t)
+	reps := transfer(t, session{url: url, room: "many", receivers: 2},
+		[]string{testdata("vp8.ivf"), testdata("opus-mono.ogg")},
+		[]string{testdata("vp9.ivf"), testdata("opus-stereo.ogg")})
+	for _, rep := range reps {
+		compareIVF(t, testdata("vp8.ivf"), findFile(t, rep, "sndA", "video"), false)
+		compareOgg(t, testdata("opus-mono.ogg"), findFile(t, rep, "sndA", "audio"))
+		compareIVF(t, testdata("vp9.ivf"), findFile(t, rep, "sndB", "video"), false)
+		compareOgg(t, testdata("opus-stereo.ogg"), findFile(t, rep, "sndB", "audio"))
+	}
+}
+
+func TestBadInputFiles(t *testing.T) {
+	for _, name := range []string{"truncated.ivf", "corrupt.ogg", "gen.sh", "missing.ivf"} {
+		_, err := Send(context.Background(), SendConfig{Files: []string{testdata(name)}, Signal: signal.ClientConfig{URL: "ws://127.0.0.1:1/ws", Room: "x"}})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: error %v does not name the file", name, err)
+		}
+	}
+	_, err := Send(context.Background(), SendConfig{Files: []string{testdata("vp8.ivf"), testdata("vp9.ivf")}, Signal: signal.ClientConfig{URL: "ws://127.0.0.1:1/ws", Room: "x"}})
+	if err == nil || !strings.Contains(err.Error(), "one video") {
+		t.Errorf("two video files: %v", err)
+	}
+}
+
+func TestReceiveUnwritableDir(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	_, err := Receive(context.Background(), ReceiveConfig{Out: filepath.Join(file, "sub"), Signal: signal.ClientConfig{URL: "ws://127.0.0.1:1/ws", Room: "x"}})
+	if err == nil || !strings.Contains(err.Error(), "output directory") {
+		t.Fatalf("error %v", err)
+	}
+}

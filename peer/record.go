@@ -1,0 +1,232 @@
+package peer
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/media/ivf"
+	"github.com/webrtc-cli/webrtc-cli/media/ogg"
+	"github.com/webrtc-cli/webrtc-cli/media/rtpio"
+)
+
+// preSkip is written into recorded Opus files. The sender's real value is
+// not in the RTP stream; 312 is libopus's at 48 kHz, and libopus is behind
+// nearly every WebRTC sender, so decoded samples line up with the source.
+const preSkip = 312
+
+// pliInterval limits keyframe requests while a stream waits for one.
+const pliInterval = 300 * time.Millisecond
+
+// frameWriter is the container side of a recording.
+type frameWriter interface {
+	write(f rtpio.Frame) error
+	Close() error
+}
+
+// record writes one incoming track to a file until the call ends.
+func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, started time.Time) {
+	codec, ext, fourcc, ok := codecName(t.Codec().MimeType)
+	if !ok {
+		c.Log.Warn("not recording a track of an unsupported codec", "codec", t.Codec().MimeType)
+		return
+	}
+	kind := t.Kind().String()
+	rep := r.report.track(c.Remote, kind, codec, "")
+	f, err := ic.create(safeName(t.ID(), kind), ext)
+	if err != nil {
+		rep.Error = err.Error()
+		c.Log.Error("cannot create the recording", "err", err)
+		return
+	}
+	rep.File = f.Name()
+	var w frameWriter
+	if fourcc != "" {
+		w = &ivfOut{w: ivf.NewWriter(f, fourcc)}
+	} else {
+		ow, err := ogg.NewWriter(f, opusChannels(t.Codec().SDPFmtpLine), preSkip)
+		if err != nil {
+			f.Close()
+			rep.Error = err.Error()
+			c.Log.Error("cannot write the recording", "file", f.Name(), "err", err)
+			return
+		}
+		w = &oggOut{w: ow}
+	}
+	c.Log.Info("recording track", "file", f.Name(), "codec", codec)
+	asm, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: codec, MaxDelay: r.cfg.MaxDelay})
+	if err != nil {
+		f.Close()
+		return
+	}
+	rec := &recording{r: r, c: c, t: t, asm: asm, w: w, rep: rep, started: started, video: fourcc != "", file: f.Name()}
+	rec.run()
+	if err := w.Close(); err != nil && rep.Error == "" {
+		rep.Error = err.Error()
+		c.Log.Error("finishing the recording", "file", f.Name(), "err", err)
+	}
+	if err := f.Close(); err != nil && rep.Error == "" {
+		rep.Error = err.Error()
+	}
+	c.Log.Info("recording closed", "file", f.Name(), "frames", rep.Frames, "dropped", rep.FramesDropped, "lost", rep.PacketsLost)
+	if r.cfg.OnFile != nil {
+		r.cfg.OnFile(f.Name(), rep)
+	}
+}
+
+type recording struct {
+	r       *receiver
+	c       *Call
+	t       *webrtc.TrackRemote
+	asm     *rtpio.Assembler
+	w       frameWriter
+	rep     *TrackReport
+	started time.Time
+	video   bool
+	file    string
+	failed  bool // a write failed: keep reading, stop writing
+	lastPLI time.Time
+	first   uint64
+	last    uint64
+}
+
+// run reads packets until the call ends, then drains what is buffered.
+func (rec *recording) run() {
+	rec.requestKeyframe(time.Now())
+	ending := false
+	for {
+		now := time.Now()
+		deadline := now.Add(100 * time.Millisecond)
+		if ending {
+			// The call is over: take what pion still holds, briefly.
+			deadline = now.Add(20 * time.Millisecond)
+		} else if d, ok := rec.asm.Deadline(); ok && d.Before(deadline) {
+			deadline = d
+		}
+		rec.t.SetReadDeadline(deadline)
+		p, _, err := rec.t.ReadRTP()
+		now = time.Now()
+		if err == nil {
+			rec.asm.Push(p, now)
+		}
+		rec.pop(now)
+		if rec.video && rec.asm.NeedKeyframe() {
+			rec.requestKeyframe(now)
+		}
+		var timeout interface{ Timeout() bool }
+		switch {
+		case err != nil && !(errors.As(err, &timeout) && timeout.Timeout()):
+			ending = true // closed: nothing more will come
+			fallthrough
+		case ending && err != nil:
+			rec.asm.Flush()
+			rec.pop(now)
+			rec.stats()
+			return
+		}
+		if !ending && rec.c.Context().Err() != nil {
+			ending = true
+		}
+	}
+}
+
+func (rec *recording) pop(now time.Time) {
+	for {
+		f, ok := rec.asm.Pop(now)
+		if !ok {
+			return
+		}
+		if rec.failed {
+			continue
+		}
+		if rec.rep.Frames == 0 {
+			rec.first = f.Timestamp
+			rec.rep.FirstFrameMs = ms(now.Sub(rec.started))
+		}
+		if err := rec.w.write(f); errors.Is(err, errSkipped) {
+			rec.rep.FramesDropped++
+			continue
+		} else if err != nil {
+			rec.failed = true
+			rec.rep.Error = err.Error()
+			rec.c.Log.Error("writing the recording failed; this track stops, the others go on", "file", rec.file, "err", err)
+			continue
+		}
+		rec.last = f.Timestamp
+		rec.rep.Frames++
+		rec.rep.Bytes += int64(len(f.Data))
+		rec.r.frames.Add(1)
+		rec.r.bytes.Add(int64(len(f.Data)))
+	}
+}
+
+func (rec *recording) requestKeyframe(now time.Time) {
+	if now.Sub(rec.lastPLI) < pliInterval || !rec.video {
+		return
+	}
+	rec.lastPLI = now
+	rec.rep.PLIsSent++
+	if err := rec.c.PC.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(rec.t.SSRC())}}); err != nil {
+		rec.c.Log.Debug("sending PLI", "err", err)
+	}
+}
+
+func (rec *recording) stats() {
+	s := rec.asm.Stats()
+	rec.rep.FramesDropped = int(s.FramesDropped)
+	rec.rep.PacketsLost = int(s.Lost)
+	rec.rep.Duplicates = int(s.Duplicates)
+	if rec.rep.Frames > 0 {
+		clock := float64(rec.t.Codec().ClockRate)
+		rec.rep.DurationMs = float64(rec.last-rec.first) / clock * 1000
+	}
+}
+
+type ivfOut struct {
+	w     *ivf.Writer
+	base  uint64
+	begun bool
+}
+
+func (o *ivfOut) write(f rtpio.Frame) error {
+	if !o.begun {
+		o.base, o.begun = f.Timestamp, true
+	}
+	return o.w.WriteFrame(f.Data, f.Timestamp-o.base)
+}
+
+func (o *ivfOut) Close() error { return o.w.Close() }
+
+type oggOut struct {
+	w     *ogg.Writer
+	base  uint64
+	end   uint64
+	begun bool
+}
+
+func (o *oggOut) write(f rtpio.Frame) error {
+	if !o.begun {
+		o.base, o.begun = f.Timestamp, true
+	}
+	start := f.Timestamp - o.base
+	// A sender whose timestamps overlap its own packets would make the
+	// granule positions go backwards: keep the timeline monotonic.
+	start = max(start, o.end)
+	dur, err := ogg.PacketDuration(f.Data)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errSkipped, err)
+	}
+	if err := o.w.WritePacket(f.Data, start); err != nil {
+		return err
+	}
+	o.end = start + uint64(dur)
+	return nil
+}
+
+func (o *oggOut) Close() error { return o.w.Close() }
+
+// errSkipped is a frame not worth writing (an invalid Opus packet); the
+// recording goes on.
+var errSkipped = errors.New("frame skipped")

@@ -1,0 +1,75 @@
+package peer
+
+import (
+	"encoding/json"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/signal"
+)
+
+// Report is the JSON summary --report writes: one entry per remote peer
+// and track.
+type Report struct {
+	Command  string         `json:"command"`
+	Started  time.Time      `json:"started"`
+	Finished time.Time      `json:"finished"`
+	Tracks   []*TrackReport `json:"tracks"`
+
+	mu sync.Mutex
+}
+
+// TrackReport is what happened to one track with one remote peer.
+type TrackReport struct {
+	Peer     string `json:"peer"`
+	PeerName string `json:"peer_name,omitempty"`
+	Kind     string `json:"kind"`
+	Codec    string `json:"codec"`
+	File     string `json:"file,omitempty"`
+	Frames   int64  `json:"frames"`
+	Bytes    int64  `json:"bytes"`
+	Complete bool   `json:"complete"`
+
+	// send
+	PacingP50ms      float64 `json:"pacing_p50_ms,omitempty"`
+	PacingP99ms      float64 `json:"pacing_p99_ms,omitempty"`
+	PacingMaxms      float64 `json:"pacing_max_ms,omitempty"`
+	RTTms            float64 `json:"rtt_ms,omitempty"`
+	LossFraction     float64 `json:"loss_fraction,omitempty"`
+	KeyframeRequests int     `json:"keyframe_requests,omitempty"`
+
+	// receive
+	FirstFrameMs  float64 `json:"first_frame_ms,omitempty"` // from the call's start
+	DurationMs    float64 `json:"duration_ms,omitempty"`
+	FramesDropped int     `json:"frames_dropped,omitempty"`
+	PacketsLost   int     `json:"packets_lost,omitempty"`
+	Duplicates    int     `json:"duplicates,omitempty"`
+	PLIsSent      int     `json:"plis_sent,omitempty"`
+	Error         string  `json:"error,omitempty"`
+}
+
+func newReport(cmd string) *Report {
+	return &Report{Command: cmd, Started: time.Now(), Tracks: []*TrackReport{}}
+}
+
+func (r *Report) track(p signal.PeerInfo, kind, codec, file string) *TrackReport {
+	t := &TrackReport{Peer: p.ID, PeerName: p.Name, Kind: kind, Codec: codec, File: file}
+	r.mu.Lock()
+	r.Tracks = append(r.Tracks, t)
+	r.mu.Unlock()
+	return t
+}
+
+func (r *Report) finish() { r.Finished = time.Now() }
+
+// WriteFile writes the report as indented JSON.
+func (r *Report) WriteFile(path string) error {
+	r.mu.Lock()
+	b, err := json.MarshalIndent(r, "", "  ")
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

@@ -1,0 +1,272 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/media"
+	"github.com/webrtc-cli/webrtc-cli/signal"
+)
+
+// SendConfig configures Send.
+type SendConfig struct {
+	Signal signal.ClientConfig // Role is forced to sender
+	Net    NetOptions
+	// Files are the inputs: at most one video (IVF) and one audio (Ogg
+	// Opus) file; together they go out as two tracks of one connection.
+	Files []string
+	// Loop repeats the files with continuous timestamps.
+	Loop bool
+	// Receivers, when positive, ends Send after that many receivers have
+	// received the whole file.
+	Receivers int
+	// Drain is the longest wait, after the last packet, for a receiver's
+	// reports to confirm it has everything before saying bye (default 3 s).
+	Drain  time.Duration
+	MTU    int // RTP packet size budget; default 1200
+	Logger *slog.Logger
+	// Progress, when set, is called about once a second with a snapshot.
+	Progress func(SendStatus)
+}
+
+// SendStatus is a snapshot of a running Send.
+type SendStatus struct {
+	Receivers int // connected now
+	Completed int // received the whole file
+	Frames    int64
+	Bytes     int64
+	RTT       time.Duration // the latest receiver report's
+	Loss      float64       // fraction lost in the latest receiver report
+}
+
+// Send streams the files to every receiver of the room, each from its
+// first frame, until ctx ends or Receivers have completed.
+func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tracks, err := probeFiles(cfg.Files)
+	if err != nil {
+		return nil, err
+	}
+	var codecs []webrtc.RTPCodecParameters
+	for _, t := range tracks {
+		codecs = append(codecs, t.codec)
+	}
+	api, err := NewAPI(cfg.Net, log, codecs...)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Signal.Role = signal.RoleSender
+	cfg.Signal.Logger = log
+	sig, err := signal.Dial(ctx, cfg.Signal)
+	if err != nil {
+		return nil, err
+	}
+	defer sig.Close()
+	log.Info("joined room; waiting for receivers", "room", cfg.Signal.Room, "id", sig.ID(), "tracks", len(tracks))
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	h := &sender{cfg: cfg, tracks: tracks, log: log, stop: stop, report: newReport("send")}
+	if cfg.Drain <= 0 {
+		h.cfg.Drain = 3 * time.Second
+	}
+	if cfg.MTU <= 0 {
+		h.cfg.MTU = 1200
+	}
+	m := NewManager(sig, api, h, signal.RoleSender, cfg.Net.ICEServers, log)
+	if cfg.Progress != nil {
+		go h.progress(ctx, cfg.Progress)
+	}
+	err = m.Run(ctx)
+	h.wg.Wait()
+	h.report.finish()
+	return h.report, err
+}
+
+// fileTrack is one input file and the codec it is offered with.
+type fileTrack struct {
+	path  string
+	info  media.Track
+	codec webrtc.RTPCodecParameters
+}
+
+func probeFiles(paths []string) ([]fileTrack, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no input file")
+	}
+	var out []fileTrack
+	var video, audio bool
+	for _, p := range paths {
+		src, err := media.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		info := src.Track()
+		// Read it through once: a truncated or corrupt file is refused
+		// before anyone is connected, with the reason.
+		n := 0
+		for ; ; n++ {
+			if _, err = src.Next(); err != nil {
+				break
+			}
+		}
+		src.Close()
+		if !errors.Is(err, errEOF) {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("%s: no frames", p)
+		}
+		if info.Video() && video || !info.Video() && audio {
+			return nil, fmt.Errorf("%s: at most one video and one audio file", p)
+		}
+		video, audio = video || info.Video(), audio || !info.Video()
+		codec, err := Codec(info.Codec, info.Channels)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		out = append(out, fileTrack{path: p, info: info, codec: codec})
+	}
+	return out, nil
+}
+
+// sender is the Handler of Send.
+type sender struct {
+	cfg    SendConfig
+	tracks []fileTrack
+	log    *slog.Logger
+	stop   context.CancelFunc
+	report *Report
+
+	connected atomic.Int32
+	completed atomic.Int32
+	frames    atomic.Int64
+	bytes     atomic.Int64
+	rtt       atomic.Int64
+	loss      atomic.Uint64 // float64 bits
+
+	wg    sync.WaitGroup // RTCP readers; they end when their call closes
+	mu    sync.Mutex
+	calls map[*Call][]*outTrack
+}
+
+func (s *sender) Prepare(c *Call) error {
+	var outs []*outTrack
+	for i, t := range s.tracks {
+		kind := "video"
+		if !t.info.Video() {
+			kind = "audio"
+		}
+		track, err := webrtc.NewTrackLocalStaticRTP(t.codec.RTPCodecCapability, kind, "webrtc-cli")
+		if err != nil {
+			return err
+		}
+		tr, err := c.PC.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return err
+		}
+		// The codec the track really sends, alone in its m-line: answerers
+		// that take the first codec offered still match.
+		if err := tr.SetCodecPreferences([]webrtc.RTPCodecParameters{t.codec}); err != nil {
+			return err
+		}
+		o := &outTrack{file: t, track: track, sender: tr.Sender(), stats: s.report.track(c.Remote, kind, t.info.Codec, t.path),
+			rtpBase: rand.Uint32(), index: i, reports: make(chan struct{}, 1)}
+		outs = append(outs, o)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			o.readRTCP(s)
+		}()
+	}
+	s.mu.Lock()
+	if s.calls == nil {
+		s.calls = map[*Call][]*outTrack{}
+	}
+	s.calls[c] = outs
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *sender) Connected(c *Call) {
+	s.mu.Lock()
+	outs := s.calls[c]
+	s.mu.Unlock()
+	s.connected.Add(1)
+	defer s.connected.Add(-1)
+	// One anchor for every track, so video and audio start together.
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, len(outs))
+	for i, o := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = o.stream(c.Context(), s, start)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		if c.Context().Err() == nil {
+			c.Log.Error("streaming failed", "err", err)
+			c.Bye()
+		}
+		return
+	}
+	if c.Context().Err() != nil {
+		return
+	}
+	// Everything is sent: wait until the receiver's reports show the last
+	// packets arrived, leaving time for retransmissions, then say bye.
+	for _, o := range outs {
+		o.awaitDelivered(c.Context(), s.cfg.Drain)
+	}
+	if c.Context().Err() != nil {
+		return
+	}
+	for _, o := range outs {
+		o.stats.Complete = true
+	}
+	n := s.completed.Add(1)
+	c.Log.Info("receiver has the whole file; saying bye", "completed", n)
+	c.Bye()
+	if s.cfg.Receivers > 0 && int(n) >= s.cfg.Receivers {
+		s.stop()
+	}
+}
+
+func (s *sender) Ended(c *Call, cause error) {
+	s.mu.Lock()
+	delete(s.calls, c)
+	s.mu.Unlock()
+	if !errors.Is(cause, context.Canceled) {
+		c.Log.Info("call ended", "cause", cause)
+	}
+}
+
+func (s *sender) progress(ctx context.Context, f func(SendStatus)) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f(SendStatus{
+				Receivers: int(s.connected.Load()), Completed: int(s.completed.Load()),
+				Frames: s.frames.Load(), Bytes: s.bytes.Load(),
+				RTT: time.Duration(s.rtt.Load()), Loss: float64frombits(s.loss.Load()),
+			})
+		}
+	}
+}
