@@ -48,7 +48,7 @@ type session struct {
 	url, room string
 	loss      float64
 	maxDelay  time.Duration // receiver's wait for a missing packet
-	receivers int // default 1
+	receivers int           // default 1
 }
 
 // transfer runs the receivers (each until it has a recording from every
