@@ -1,9 +1,7 @@
 package signal
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"unicode/utf8"
@@ -26,24 +24,12 @@ type inbound struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-// decode parses a frame's envelope, telling a frame that is not a JSON
-// object (bad-json) from one whose fields have the wrong types
-// (bad-message).
-func decode(data []byte) (in inbound, code, text string) {
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return in, CodeBadJSON, "a message must be a JSON object"
-	}
-	err := json.Unmarshal(data, &in)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return in, "", ""
-	case errors.As(err, &typeErr):
-		return in, CodeBadMessage, fmt.Sprintf("field %q has the wrong type", typeErr.Field)
-	default:
-		return in, CodeBadJSON, "not valid JSON"
-	}
+// decode parses a frame's envelope (see parseEnvelope), telling a frame
+// that is not a JSON object (bad-json) from one whose fields have the wrong
+// types (bad-message). Raw fields alias data.
+func decode(data []byte) (in inbound, from memberSpan, code, text string) {
+	from, code, text = parseEnvelope(data, &in)
+	return in, from, code, text
 }
 
 var roomName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -74,7 +60,7 @@ func (c *conn) sendError(code, text, ref string) {
 // handle dispatches one message and reports whether the connection must
 // end.
 func (c *conn) handle(data []byte) (fatal bool) {
-	in, code, text := decode(data)
+	in, from, code, text := decode(data)
 	if code != "" {
 		c.sendError(code, text, in.Type)
 		return false
@@ -95,13 +81,13 @@ func (c *conn) handle(data []byte) (fatal bool) {
 	case dialectB:
 		return c.handleB(&in)
 	case dialectNative:
-		return c.handleNative(&in, data)
+		return c.handleNative(&in, from, data)
 	}
 	c.sendError(CodeBadMessage, "missing field type", "")
 	return false
 }
 
-func (c *conn) handleNative(in *inbound, data []byte) bool {
+func (c *conn) handleNative(in *inbound, from memberSpan, data []byte) bool {
 	switch in.Type {
 	case TypePing:
 		c.send(pongMsg)
@@ -131,13 +117,7 @@ func (c *conn) handleNative(in *inbound, data []byte) bool {
 			}
 			r.cand = in.Candidate
 		}
-		c.relay(r, func(r *relay) {
-			if in.From == nil {
-				r.native = spliceFrom(data, r.from)
-			} else if b, err := replaceFrom(data, r.from); err == nil {
-				r.native = b
-			}
-		}, byTo)
+		c.relay(r, func(r *relay) { r.native = stampFrom(data, from, r.from) }, byTo)
 	case "":
 		c.sendError(CodeBadMessage, "missing field type", "")
 	default:

@@ -112,19 +112,30 @@ func spliceFrom(obj []byte, from string) []byte {
 	return append(b, `"}`...)
 }
 
-// replaceFrom rewrites a native message that carried its own from: the
-// client's value is dropped, whatever its case (the decoder matches keys
-// case-insensitively, so a forged "FROM" must go too).
+// stampFrom gives the relayed bytes of a native message: the client's own
+// from members, if any, removed and the server's appended.
+func stampFrom(obj []byte, span memberSpan, from string) []byte {
+	switch span.n {
+	case 0:
+		return spliceFrom(obj, from)
+	case 1:
+		return spliceFrom(cutMember(obj, span.start, span.end), from)
+	}
+	if b, err := replaceFrom(obj, from); err == nil {
+		return b
+	}
+	return spliceFrom(obj, from) // unreachable for a validated object; last from wins anyway
+}
+
+// replaceFrom rewrites a message that carried several from members (rare:
+// the slow path). Keys are exact, as JavaScript reads them: a "FROM" is an
+// unknown field and is relayed as it is.
 func replaceFrom(obj []byte, from string) ([]byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(obj, &fields); err != nil {
 		return nil, err
 	}
-	for k := range fields {
-		if bytes.EqualFold([]byte(k), []byte("from")) {
-			delete(fields, k)
-		}
-	}
+	delete(fields, "from")
 	b, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err
