@@ -35,6 +35,8 @@ type ReceiveConfig struct {
 	Progress func(ReceiveStatus)
 	// OnFile, when set, is called with each finished file's path.
 	OnFile func(path string, t *TrackReport)
+
+	onJoined func() // tests and the demo: the receiver is in the room
 }
 
 // ReceiveStatus is a snapshot of a running Receive.
@@ -76,6 +78,9 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	}
 	defer sig.Close()
 	log.Info("joined room; waiting for senders", "room", cfg.Signal.Room, "id", sig.ID(), "out", cfg.Out)
+	if cfg.onJoined != nil {
+		cfg.onJoined()
+	}
 
 	if cfg.Duration > 0 {
 		var cancel context.CancelFunc

@@ -78,3 +78,36 @@ func TestServeConfig(t *testing.T) {
 		t.Fatal("self-signed fingerprint not printed")
 	}
 }
+
+func TestDemoCommand(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := runCLI("demo", "--dir", dir)
+	if code != exitOK || !strings.Contains(out, "every frame identical") {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+func TestSendReceiveFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"send"}, "--file is required"},
+		{[]string{"receive"}, "--out is required"},
+		{[]string{"send", "--file", "x.ivf", "--udp-ports", "9-1"}, "--udp-ports"},
+		{[]string{"send", "--file", "x.ivf", "--ice-server", "nope"}, "--ice-server"},
+		{[]string{"receive", "--out", "d", "--ca", "/nonexistent.pem"}, "--ca"},
+		{[]string{"send", "--file", "x.ivf", "--simulate-loss", "2"}, "--simulate-loss"},
+	}
+	for _, tc := range cases {
+		code, _, stderr := runCLI(tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.err) {
+			t.Errorf("%v: exit %d, %q; want usage error %q", tc.args, code, stderr, tc.err)
+		}
+	}
+	// A missing input file is a runtime error that names the file.
+	code, _, stderr := runCLI("send", "--file", "/nonexistent.ivf")
+	if code != exitError || !strings.Contains(stderr, "/nonexistent.ivf") {
+		t.Errorf("missing file: exit %d, %q", code, stderr)
+	}
+}

@@ -79,7 +79,7 @@ Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM),
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCmd(g), newTokenCmd(g), newVersionCmd(g))
+	root.AddCommand(newServeCmd(g), newSendCmd(g), newReceiveCmd(g), newDemoCmd(g), newTokenCmd(g), newVersionCmd(g))
 	return root
 }
 
