@@ -36,7 +36,8 @@ type ReceiveConfig struct {
 	// OnFile, when set, is called with each finished file's path.
 	OnFile func(path string, t *TrackReport)
 
-	onJoined func() // tests and the demo: the receiver is in the room
+	onJoined     func() // tests and the demo: the receiver is in the room
+	onFirstFrame func() // benchmarks: a frame is on disk
 }
 
 // ReceiveStatus is a snapshot of a running Receive.

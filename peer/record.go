@@ -141,10 +141,6 @@ func (rec *recording) pop(now time.Time) {
 		if rec.failed {
 			continue
 		}
-		if rec.rep.Frames == 0 {
-			rec.first = f.Timestamp
-			rec.rep.FirstFrameMs = ms(now.Sub(rec.started))
-		}
 		if err := rec.w.write(f); errors.Is(err, errSkipped) {
 			rec.rep.FramesDropped++
 			continue
@@ -153,6 +149,13 @@ func (rec *recording) pop(now time.Time) {
 			rec.rep.Error = err.Error()
 			rec.c.Log.Error("writing the recording failed; this track stops, the others go on", "file", rec.file, "err", err)
 			continue
+		}
+		if rec.rep.Frames == 0 {
+			rec.first = f.Timestamp
+			rec.rep.FirstFrameMs = ms(time.Since(rec.started))
+			if hook := rec.r.cfg.onFirstFrame; hook != nil {
+				hook()
+			}
 		}
 		rec.last = f.Timestamp
 		rec.rep.Frames++
