@@ -36,8 +36,9 @@ type ReceiveConfig struct {
 	// OnFile, when set, is called with each finished file's path.
 	OnFile func(path string, t *TrackReport)
 
-	onJoined     func() // tests and the demo: the receiver is in the room
-	onFirstFrame func() // benchmarks: a frame is on disk
+	onJoined     func()                              // tests and the demo: the receiver is in the room
+	openFile     func(path string) (*os.File, error) // tests: stand-in for creating a file
+	onFirstFrame func()                              // benchmarks: a frame is on disk
 }
 
 // ReceiveStatus is a snapshot of a running Receive.
@@ -211,7 +212,7 @@ func (r *receiver) Ended(c *Call, cause error) {
 
 // create opens a new file in the call's directory, never overwriting one:
 // a name already there gets -2, -3, ...
-func (ic *inCall) create(base, ext string) (*os.File, error) {
+func (ic *inCall) create(base, ext string, open func(string) (*os.File, error)) (*os.File, error) {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
 	if err := os.MkdirAll(ic.dir, 0o755); err != nil {
@@ -225,7 +226,13 @@ func (ic *inCall) create(base, ext string) (*os.File, error) {
 		if ic.used[name] {
 			continue
 		}
-		f, err := os.OpenFile(filepath.Join(ic.dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		path := filepath.Join(ic.dir, name)
+		if open != nil {
+			f, err := open(path)
+			ic.used[name] = err == nil
+			return f, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, os.ErrExist) {
 			continue
 		}

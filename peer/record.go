@@ -35,7 +35,7 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, started ti
 	}
 	kind := t.Kind().String()
 	rep := r.report.track(c.Remote, kind, codec, "")
-	f, err := ic.create(safeName(t.ID(), kind), ext)
+	f, err := ic.create(safeName(t.ID(), kind), ext, r.cfg.openFile)
 	if err != nil {
 		rep.Error = err.Error()
 		c.Log.Error("cannot create the recording", "err", err)
@@ -146,7 +146,7 @@ func (rec *recording) pop(now time.Time) {
 			continue
 		} else if err != nil {
 			rec.failed = true
-			rec.rep.Error = err.Error()
+			rec.rep.Error = fmt.Sprintf("%s: %v", rec.file, err)
 			rec.c.Log.Error("writing the recording failed; this track stops, the others go on", "file", rec.file, "err", err)
 			continue
 		}
