@@ -42,7 +42,8 @@ type conn struct {
 	lim    limiter
 
 	// Owned by the reader goroutine.
-	dialect dialect
+	dialect    dialect
+	lastErrLog time.Time
 
 	// Guarded by srv.hub.mu: a resume on another connection can take the
 	// session away.

@@ -1,9 +1,12 @@
 package signal
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"regexp"
+	"time"
 	"unicode/utf8"
 )
 
@@ -54,6 +57,13 @@ func descriptionSDP(desc json.RawMessage) (json.RawMessage, bool) {
 
 func (c *conn) sendError(code, text, ref string) {
 	c.srv.metrics.errorsBy[code].Inc()
+	// One line a second per connection at info, the rest at debug: a
+	// client sending garbage must not flood the log.
+	level := slog.LevelDebug
+	if now := time.Now(); now.Sub(c.lastErrLog) >= time.Second {
+		c.lastErrLog, level = now, slog.LevelInfo
+	}
+	c.srv.log.Log(context.Background(), level, "protocol error", "code", code, "message", text, "ref", ref, "id", c.id, "remote", c.remote)
 	c.send(encodeError(c.dialect, code, text, ref))
 }
 

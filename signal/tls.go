@@ -64,3 +64,8 @@ func SelfSigned(hosts []string) (tls.Certificate, string, error) {
 	leaf, _ := x509.ParseCertificate(der)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, strings.Join(hex, ":"), nil
 }
+
+// ServerTLS is the server configuration for serving one certificate.
+func ServerTLS(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+}

@@ -106,7 +106,7 @@ func (o *serveOptions) config(g *globalOptions) (signal.ServerConfig, error) {
 		if err != nil {
 			return cfg, fmt.Errorf("loading the TLS certificate: %w", err)
 		}
-		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		cfg.TLS = signal.ServerTLS(cert)
 	case o.tlsSelfSigned:
 		hosts := []string{"localhost", "127.0.0.1", "::1"}
 		if h, _, err := net.SplitHostPort(o.addr); err == nil && h != "" {
@@ -119,7 +119,7 @@ func (o *serveOptions) config(g *globalOptions) (signal.ServerConfig, error) {
 		if err != nil {
 			return cfg, fmt.Errorf("making a self-signed certificate: %w", err)
 		}
-		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		cfg.TLS = signal.ServerTLS(cert)
 		fmt.Fprintf(g.stderr, "self-signed certificate SHA-256 fingerprint: %s\n", fp)
 	}
 	return cfg, nil
