@@ -17,9 +17,14 @@ import (
 
 var errEOF = io.EOF
 
+type mediaSample = media.Sample
+
+var timeNow = time.Now
+
 // outTrack is one file streamed to one receiver.
 type outTrack struct {
 	file    fileTrack
+	live    *liveTrack // instead of the file, when live
 	track   *webrtc.TrackLocalStaticRTP
 	sender  *webrtc.RTPSender
 	stats   *TrackReport
@@ -33,15 +38,14 @@ type outTrack struct {
 	reports chan struct{}
 }
 
-// stream sends the file (repeatedly with Loop) paced from start. It
-// returns nil when the file is done or ctx ends.
+// stream sends the file (repeatedly with Loop) paced from start, or the
+// live source as it comes. It returns nil when the input is done or ctx
+// ends.
 func (o *outTrack) stream(ctx context.Context, s *sender, start time.Time) error {
 	pk, err := rtpio.NewPacketizer(o.file.info.Codec, s.cfg.MTU)
 	if err != nil {
 		return err
 	}
-	pacer := pace.New(start)
-	clock := uint64(o.file.info.ClockRate)
 	// A few padding packets first: if the first media packet is lost the
 	// receiver sees the gap and asks for it (see Packetizer.Padding).
 	for _, p := range pk.Padding(o.rtpBase, 3) {
@@ -49,6 +53,11 @@ func (o *outTrack) stream(ctx context.Context, s *sender, start time.Time) error
 			return err
 		}
 	}
+	if o.live != nil {
+		return o.streamLive(ctx, s, pk)
+	}
+	pacer := pace.New(start)
+	clock := uint64(o.file.info.ClockRate)
 	var loopTicks uint64
 	var loopOffset time.Duration
 	for {
@@ -108,6 +117,49 @@ func (o *outTrack) playOnce(ctx context.Context, s *sender, pk *rtpio.Packetizer
 			end = smp.Ticks + (smp.Ticks - prev)
 		}
 		prev = smp.Ticks
+	}
+}
+
+// streamLive sends what the shared live source delivers, from the first
+// keyframe on; timestamps are the source's, from that frame.
+func (o *outTrack) streamLive(ctx context.Context, s *sender, pk *rtpio.Packetizer) error {
+	sub := o.live.subscribe()
+	defer o.live.unsubscribe(sub)
+	var base uint64
+	first := true
+	for {
+		var smp mediaSample
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case smp, ok = <-sub.ch:
+		}
+		if !ok {
+			if o.live.err != nil {
+				return o.live.err
+			}
+			o.mu.Lock()
+			o.sentAll, o.lastSeq = time.Now(), pk.NextSequenceNumber()-1
+			o.mu.Unlock()
+			return nil
+		}
+		if first {
+			base, first = smp.Ticks, false
+		}
+		pkts, err := pk.Packetize(smp.Data, o.rtpBase+uint32(smp.Ticks-base))
+		if err != nil {
+			return err
+		}
+		for _, p := range pkts {
+			if err := o.track.WriteRTP(p); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+				return err
+			}
+		}
+		o.stats.Frames++
+		o.stats.Bytes += int64(len(smp.Data))
+		s.frames.Add(1)
+		s.bytes.Add(int64(len(smp.Data)))
 	}
 }
 

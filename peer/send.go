@@ -22,6 +22,9 @@ type SendConfig struct {
 	// Files are the inputs: at most one video (IVF) and one audio (Ogg
 	// Opus) file; together they go out as two tracks of one connection.
 	Files []string
+	// Live, instead of Files, is a source shared by all receivers. Send
+	// closes its sources when it returns.
+	Live *LiveInput
 	// Loop repeats the files with continuous timestamps.
 	Loop bool
 	// Receivers, when positive, ends Send after that many receivers have
@@ -53,7 +56,14 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	tracks, err := probeFiles(cfg.Files)
+	var tracks []fileTrack
+	var lives []*liveTrack
+	var err error
+	if cfg.Live != nil {
+		tracks, lives, err = liveTracks(cfg.Live)
+	} else {
+		tracks, err = probeFiles(cfg.Files)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +86,7 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	h := &sender{cfg: cfg, tracks: tracks, log: log, stop: stop, report: newReport("send")}
+	h := &sender{cfg: cfg, tracks: tracks, log: log, stop: stop, report: newReport("send"), idle: make(chan struct{}, 1)}
 	if cfg.Drain <= 0 {
 		h.cfg.Drain = 3 * time.Second
 	}
@@ -87,10 +97,97 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	if cfg.Progress != nil {
 		go h.progress(ctx, cfg.Progress)
 	}
+	liveDone := h.startLive(ctx, lives, cfg.Live)
 	err = m.Run(ctx)
 	h.wg.Wait()
 	h.report.finish()
+	if len(lives) > 0 {
+		// Send owns the live sources now: closing them ends their readers.
+		for _, l := range lives {
+			l.src.Close()
+		}
+		if lerr := <-liveDone; err == nil {
+			err = lerr
+		}
+	}
 	return h.report, err
+}
+
+func liveTracks(in *LiveInput) ([]fileTrack, []*liveTrack, error) {
+	var tracks []fileTrack
+	var lives []*liveTrack
+	var video, audio bool
+	for _, src := range in.Sources {
+		info := src.Track()
+		if info.Video() && video || !info.Video() && audio {
+			return nil, nil, errors.New("at most one live video and one live audio source")
+		}
+		video, audio = video || info.Video(), audio || !info.Video()
+		codec, err := Codec(info.Codec, info.Channels)
+		if err != nil {
+			return nil, nil, err
+		}
+		tracks = append(tracks, fileTrack{path: "live", info: info, codec: codec})
+		lives = append(lives, newLiveTrack(src, in.Paced))
+	}
+	if len(tracks) == 0 {
+		return nil, nil, errors.New("no live source")
+	}
+	return tracks, lives, nil
+}
+
+// startLive reads the live sources until they end. A source that fails
+// (ffmpeg died) ends Send with its error; one that ends cleanly (a piped
+// file's end) lets the calls finish and say bye. The channel gives the
+// error once every source has ended.
+func (s *sender) startLive(ctx context.Context, lives []*liveTrack, in *LiveInput) <-chan error {
+	s.lives = lives
+	out := make(chan error, 1)
+	if len(lives) == 0 {
+		out <- nil
+		return out
+	}
+	var wg sync.WaitGroup
+	for _, l := range lives {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.run(ctx)
+			if l.err != nil {
+				s.log.Error("live source failed", "codec", l.info.Codec, "err", l.err)
+				s.stop()
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		var errs []error
+		for _, l := range lives {
+			errs = append(errs, l.err)
+		}
+		err := errors.Join(errs...)
+		if err == nil && in.Wait != nil && ctx.Err() == nil {
+			err = in.Wait()
+		}
+		if err != nil {
+			s.stop()
+		} else {
+			// The input is over: let the calls under way finish (bye),
+			// then stop, as a file sender with nobody left to serve.
+			for s.connected.Load() > 0 {
+				select {
+				case <-s.idle:
+				case <-ctx.Done():
+				}
+				if ctx.Err() != nil {
+					break
+				}
+			}
+			s.stop()
+		}
+		out <- err
+	}()
+	return out
 }
 
 // fileTrack is one input file and the codec it is offered with.
@@ -149,12 +246,14 @@ type sender struct {
 	report *Report
 
 	connected atomic.Int32
+	idle      chan struct{} // a Connected handler returned
 	completed atomic.Int32
 	frames    atomic.Int64
 	bytes     atomic.Int64
 	rtt       atomic.Int64
 	loss      atomic.Uint64 // float64 bits
 
+	lives []*liveTrack   // parallel to tracks, when live
 	wg    sync.WaitGroup // RTCP readers; they end when their call closes
 	mu    sync.Mutex
 	calls map[*Call][]*outTrack
@@ -180,7 +279,11 @@ func (s *sender) Prepare(c *Call) error {
 		if err := tr.SetCodecPreferences([]webrtc.RTPCodecParameters{t.codec}); err != nil {
 			return err
 		}
-		o := &outTrack{file: t, track: track, sender: tr.Sender(), stats: s.report.track(c.Remote, kind, t.info.Codec, t.path),
+		var live *liveTrack
+		if s.lives != nil {
+			live = s.lives[i]
+		}
+		o := &outTrack{file: t, live: live, track: track, sender: tr.Sender(), stats: s.report.track(c.Remote, kind, t.info.Codec, t.path),
 			rtpBase: rand.Uint32(), index: i, reports: make(chan struct{}, 1)}
 		outs = append(outs, o)
 		s.wg.Add(1)
@@ -203,7 +306,13 @@ func (s *sender) Connected(c *Call) {
 	outs := s.calls[c]
 	s.mu.Unlock()
 	s.connected.Add(1)
-	defer s.connected.Add(-1)
+	defer func() {
+		s.connected.Add(-1)
+		select {
+		case s.idle <- struct{}{}:
+		default:
+		}
+	}()
 	// One anchor for every track, so video and audio start together.
 	start := time.Now()
 	var wg sync.WaitGroup

@@ -92,7 +92,8 @@ func TestSendReceiveFlags(t *testing.T) {
 		args []string
 		err  string
 	}{
-		{[]string{"send"}, "--file is required"},
+		{[]string{"send"}, "--file (or --device"},
+		{[]string{"send", "--file", "a.ivf", "--device", "/dev/video0"}, "exclude each other"},
 		{[]string{"receive"}, "--out is required"},
 		{[]string{"send", "--file", "x.ivf", "--udp-ports", "9-1"}, "--udp-ports"},
 		{[]string{"send", "--file", "x.ivf", "--ice-server", "nope"}, "--ice-server"},

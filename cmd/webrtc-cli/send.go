@@ -2,18 +2,32 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/webrtc-cli/webrtc-cli/media"
+	"github.com/webrtc-cli/webrtc-cli/media/capture"
 	"github.com/webrtc-cli/webrtc-cli/peer"
 )
+
+func formatOf(t media.Track) string {
+	if t.Video() {
+		return "ivf"
+	}
+	return "ogg"
+}
 
 type sendOptions struct {
 	peerFlags
 	files     []string
+	format    string
 	loop      bool
 	receivers int
 	report    string
+	capture   capture.Config
+	listDevs  bool
 }
 
 func newSendCmd(g *globalOptions) *cobra.Command {
@@ -27,21 +41,56 @@ video and one audio file go out together as two tracks of one connection.
 It says bye to a receiver once that receiver has the whole file.`,
 		Example: `  webrtc-cli send --room demo --file video.ivf --file audio.ogg
   webrtc-cli send --file clip.ivf --receivers 2 --report send.json
+  webrtc-cli send --device /dev/video0 --audio-device default --size 1280x720
+  webrtc-cli send --ffmpeg-input "-re -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine"
+  ffmpeg -i in.mp4 -c:v libvpx -f ivf - | webrtc-cli send --file -
   webrtc-cli send --server wss://signal.example.org/ws --token "$TOKEN" --file a.ogg --loop`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(o.files) == 0 {
-				return usageError{fmt.Errorf("--file is required")}
+			if o.listDevs {
+				out, err := capture.ListDevices(cmd.Context(), o.capture.FFmpeg, "")
+				fmt.Fprint(g.stdout, out)
+				return err
+			}
+			live := o.capture.Device != "" || o.capture.AudioDevice != "" || o.capture.Input != ""
+			switch {
+			case live && len(o.files) > 0:
+				return usageError{fmt.Errorf("--file and a capture (--device, --audio-device, --ffmpeg-input) exclude each other")}
+			case !live && len(o.files) == 0:
+				return usageError{fmt.Errorf("--file (or --device, --ffmpeg-input) is required")}
 			}
 			sc, no, err := o.config()
 			if err != nil {
 				return err
 			}
+			cfg := peer.SendConfig{Signal: sc, Net: no, Files: o.files, Loop: o.loop, Receivers: o.receivers, Logger: g.logger}
+			switch {
+			case live:
+				o.capture.Logger = g.logger
+				c, err := capture.Start(cmd.Context(), o.capture)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				cfg.Live = &peer.LiveInput{Wait: c.Wait}
+				for _, src := range []media.Source{c.Video, c.Audio} {
+					if src != nil {
+						cfg.Live.Sources = append(cfg.Live.Sources, src)
+					}
+				}
+			case len(o.files) == 1 && o.files[0] == "-":
+				src, err := media.NewSource(os.Stdin)
+				if err != nil {
+					return fmt.Errorf("standard input: %w", err)
+				}
+				if want := o.format; want != "" && want != "auto" && !strings.EqualFold(formatOf(src.Track()), want) {
+					return usageError{fmt.Errorf("--format %s, but standard input is %s", want, formatOf(src.Track()))}
+				}
+				cfg.Files, cfg.Live = nil, &peer.LiveInput{Sources: []media.Source{src}, Paced: true}
+			}
 			status := newStatusLine(g.stderr, g.logger)
-			rep, err := peer.Send(cmd.Context(), peer.SendConfig{
-				Signal: sc, Net: no, Files: o.files, Loop: o.loop, Receivers: o.receivers,
-				Logger: g.logger, Progress: func(s peer.SendStatus) { status.show(s.String()) },
-			})
+			cfg.Progress = func(s peer.SendStatus) { status.show(s.String()) }
+			rep, err := peer.Send(cmd.Context(), cfg)
 			status.done()
 			if rep != nil && o.report != "" {
 				if werr := rep.WriteFile(o.report); werr != nil && err == nil {
@@ -56,7 +105,18 @@ It says bye to a receiver once that receiver has the whole file.`,
 	}
 	f := cmd.Flags()
 	o.register(f, "webrtc-cli-send")
-	f.StringArrayVar(&o.files, "file", nil, "IVF or Ogg Opus file to send (repeatable: one video, one audio)")
+	f.StringArrayVar(&o.files, "file", nil, "IVF or Ogg Opus file to send (repeatable: one video, one audio); - reads standard input")
+	f.StringVar(&o.format, "format", "auto", "format of --file -: ivf, ogg or auto")
+	f.StringVar(&o.capture.Device, "device", "", "capture this camera through ffmpeg (/dev/video0, 0 on macOS, a dshow name on Windows)")
+	f.StringVar(&o.capture.AudioDevice, "audio-device", "", "capture this microphone (ALSA name, pulse:NAME, :0 on macOS, a dshow name)")
+	f.StringVar(&o.capture.Input, "ffmpeg-input", "", `any ffmpeg input instead of a device, e.g. "-re -f lavfi -i testsrc2 -f lavfi -i sine" (a second -i is the audio)`)
+	f.StringVar(&o.capture.Codec, "codec", "vp8", "video codec for a capture: vp8, vp9 or av1")
+	f.StringVar(&o.capture.Size, "size", "", "capture size WxH, e.g. 1280x720")
+	f.IntVar(&o.capture.FPS, "fps", 30, "capture frame rate")
+	f.StringVar(&o.capture.Bitrate, "bitrate", "1M", "capture video bitrate")
+	f.IntVar(&o.capture.Keyint, "keyint", 0, "frames between keyframes of a capture (default: one second)")
+	f.StringVar(&o.capture.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg binary for captures")
+	f.BoolVar(&o.listDevs, "list-devices", false, "list capture devices and exit")
 	f.BoolVar(&o.loop, "loop", false, "repeat the files with continuous timestamps")
 	f.IntVar(&o.receivers, "receivers", 0, "exit after this many receivers have the whole file (0: serve until interrupted)")
 	f.StringVar(&o.report, "report", "", "write a JSON summary per receiver and track to this file at exit")

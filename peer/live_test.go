@@ -1,0 +1,131 @@
+package peer
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media"
+	"github.com/webrtc-cli/webrtc-cli/media/capture"
+	"github.com/webrtc-cli/webrtc-cli/media/ivf"
+	"github.com/webrtc-cli/webrtc-cli/signal"
+)
+
+// A live source (ffmpeg's test pattern and sine standing in for a camera
+// and a microphone) shared by two receivers, one joining 3 s late: both
+// record decodable files, the late one from a keyframe.
+func TestLiveSourceLateReceiver(t *testing.T) {
+	requireTool(t, "ffmpeg")
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cap, err := capture.Start(ctx, capture.Config{
+		Input: "-re -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000",
+		FPS:   30, Keyint: 15,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cap.Close()
+	first := make(chan struct{}, 1)
+	early := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "live", Name: "early"}, Out: t.TempDir(), Duration: 5 * time.Second,
+		onFirstFrame: func() {
+			select {
+			case first <- struct{}{}:
+			default:
+			}
+		}})
+	sctx, stop := context.WithCancel(ctx)
+	sent := make(chan error, 1)
+	go func() {
+		_, err := Send(sctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "live", Name: "cam"}, Live: &LiveInput{Sources: []media.Source{cap.Video, cap.Audio}, Wait: cap.Wait}})
+		sent <- err
+	}()
+	<-first
+	joinLate := time.After(3 * time.Second)
+	<-joinLate
+	late := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "live", Name: "late"}, Out: t.TempDir(), Duration: 1500 * time.Millisecond})
+	re, rl := <-early, <-late
+	stop()
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	for name, rep := range map[string]*Report{"early": re, "late": rl} {
+		for _, kind := range []string{"video", "audio"} {
+			path := findFile(t, rep, "cam", kind)
+			ffprobeClean(t, path)
+			if kind == "video" {
+				_, frames := readIVF(t, path)
+				if len(frames) < 20 || !ivf.IsKeyframe("VP80", frames[0].Data) {
+					t.Fatalf("%s: %d frames, first a keyframe: %v", name, len(frames), len(frames) > 0 && ivf.IsKeyframe("VP80", frames[0].Data))
+				}
+			}
+		}
+	}
+	_, ef := readIVF(t, findFile(t, re, "cam", "video"))
+	_, lf := readIVF(t, findFile(t, rl, "cam", "video"))
+	if string(ef[0].Data) == string(lf[0].Data) {
+		t.Fatal("the late receiver's recording starts with the early one's first frame")
+	}
+}
+
+// ffmpeg dying mid-stream ends the sender with ffmpeg's error.
+func TestLiveSourceDies(t *testing.T) {
+	requireTool(t, "ffmpeg")
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cap, err := capture.Start(ctx, capture.Config{Input: "-re -f lavfi -i testsrc2=size=160x120:rate=30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cap.Close()
+	sent := make(chan error, 1)
+	go func() {
+		_, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "dies"}, Live: &LiveInput{Sources: []media.Source{cap.Video}, Wait: cap.Wait}})
+		sent <- err
+	}()
+	// Kill it once the sender is reading.
+	if _, err := cap.Video.Next(); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := os.FindProcess(cap.PID())
+	p.Kill()
+	select {
+	case err := <-sent:
+		if err == nil {
+			t.Fatal("sender ended cleanly after ffmpeg was killed")
+		}
+	case <-ctx.Done():
+		t.Fatal("sender did not notice ffmpeg dying")
+	}
+}
+
+// A file piped in (send --file -) is read once, paced by its timestamps,
+// and arrives exact; the sender ends once its receiver has it all.
+func TestPipedFileIsPacedAndExact(t *testing.T) {
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	joined := make(chan struct{})
+	rep := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "pipe"}, Out: t.TempDir(), Count: 1,
+		onJoined: func() { close(joined) }})
+	f, err := os.Open(testdata("vp8.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := media.NewSource(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-joined // in the room first, so it gets the stream from its first frame
+	start := time.Now()
+	if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "pipe", Name: "pipe"}, Live: &LiveInput{Sources: []media.Source{src}, Paced: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 2900*time.Millisecond {
+		t.Fatalf("a 3 s file went out in %v: not paced", el)
+	}
+	compareIVF(t, testdata("vp8.ivf"), findFile(t, <-rep, "pipe", "video"), false)
+}
