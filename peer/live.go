@@ -36,7 +36,7 @@ type liveTrack struct {
 	subs  map[*liveSub]struct{}
 	first chan struct{} // closed at the first subscriber
 	done  chan struct{}
-	err  error // why the source ended; nil at a clean end
+	err   error // why the source ended; nil at a clean end
 }
 
 type liveSub struct {
