@@ -1,8 +1,10 @@
 package peer
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,4 +137,24 @@ func TestFullDiskStopsOnlyThatTrack(t *testing.T) {
 		t.Fatalf("video error %+v", video)
 	}
 	compareOgg(t, testdata("opus-mono.ogg"), findFile(t, r, "snd", "audio"))
+}
+
+// receive --out - writes the one chosen track to standard output, as a
+// stream any player can read from a pipe.
+func TestRecordToStdout(t *testing.T) {
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	rep := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "stdout"}, Stdout: &out, StdoutKind: "video"})
+	if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "stdout", Name: "snd"}, Files: []string{testdata("vp8.ivf"), testdata("opus-mono.ogg")}, Receivers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	r := <-rep
+	if len(r.Tracks) != 1 || r.Tracks[0].File != "-" || r.Tracks[0].Kind != "video" {
+		t.Fatalf("tracks %+v", r.Tracks)
+	}
+	path := filepath.Join(t.TempDir(), "piped.ivf")
+	os.WriteFile(path, out.Bytes(), 0o644)
+	compareIVF(t, testdata("vp8.ivf"), path, false)
 }

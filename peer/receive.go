@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -35,6 +36,12 @@ type ReceiveConfig struct {
 	Progress func(ReceiveStatus)
 	// OnFile, when set, is called with each finished file's path.
 	OnFile func(path string, t *TrackReport)
+	// Stdout, when set, takes the first track (of StdoutKind, "video" or
+	// "audio", when set) instead of files in Out, and Receive ends when it
+	// ends. IVF on a pipe has no header rewrite: players estimate the
+	// duration.
+	Stdout     io.Writer
+	StdoutKind string
 
 	onJoined     func()                              // tests and the demo: the receiver is in the room
 	openFile     func(path string) (*os.File, error) // tests: stand-in for creating a file
@@ -57,11 +64,13 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Out == "" {
-		return nil, errors.New("no output directory")
-	}
-	if err := checkWritable(cfg.Out); err != nil {
-		return nil, err
+	if cfg.Stdout == nil {
+		if cfg.Out == "" {
+			return nil, errors.New("no output directory")
+		}
+		if err := checkWritable(cfg.Out); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Net.ReportInterval <= 0 {
 		// Frequent reports let a sender see sooner that everything
@@ -123,10 +132,11 @@ type receiver struct {
 	report *Report
 	wg     sync.WaitGroup // recorders
 
-	recording atomic.Int32
-	completed atomic.Int32
-	frames    atomic.Int64
-	bytes     atomic.Int64
+	recording   atomic.Int32
+	stdoutTaken atomic.Bool
+	completed   atomic.Int32
+	frames      atomic.Int64
+	bytes       atomic.Int64
 
 	mu    sync.Mutex
 	dirs  map[string]string // directory name -> id of the call using it

@@ -3,6 +3,7 @@ package peer
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -31,49 +32,89 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, started ti
 	codec, ext, fourcc, ok := codecName(t.Codec().MimeType)
 	if !ok {
 		c.Log.Warn("not recording a track of an unsupported codec", "codec", t.Codec().MimeType)
+		discard(c, t)
 		return
 	}
 	kind := t.Kind().String()
-	rep := r.report.track(c.Remote, kind, codec, "")
-	f, err := ic.create(safeName(t.ID(), kind), ext, r.cfg.openFile)
+	f, name, closeF, err := r.destination(ic, t, kind, ext)
+	if f == nil && err == nil {
+		discard(c, t) // standard output is taken by another track
+		return
+	}
+	rep := r.report.track(c.Remote, kind, codec, name)
 	if err != nil {
 		rep.Error = err.Error()
 		c.Log.Error("cannot create the recording", "err", err)
 		return
 	}
-	rep.File = f.Name()
 	var w frameWriter
 	if fourcc != "" {
 		w = &ivfOut{w: ivf.NewWriter(f, fourcc)}
 	} else {
 		ow, err := ogg.NewWriter(f, opusChannels(t.Codec().SDPFmtpLine), preSkip)
 		if err != nil {
-			f.Close()
+			closeF()
 			rep.Error = err.Error()
-			c.Log.Error("cannot write the recording", "file", f.Name(), "err", err)
+			c.Log.Error("cannot write the recording", "file", name, "err", err)
 			return
 		}
 		w = &oggOut{w: ow}
 	}
-	c.Log.Info("recording track", "file", f.Name(), "codec", codec)
+	c.Log.Info("recording track", "file", name, "codec", codec)
 	asm, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: codec, MaxDelay: r.cfg.MaxDelay})
 	if err != nil {
-		f.Close()
+		closeF()
 		return
 	}
-	rec := &recording{r: r, c: c, t: t, asm: asm, w: w, rep: rep, started: started, video: fourcc != "", file: f.Name()}
+	rec := &recording{r: r, c: c, t: t, asm: asm, w: w, rep: rep, started: started, video: fourcc != "", file: name}
 	rec.run()
 	if err := w.Close(); err != nil && rep.Error == "" {
-		rep.Error = err.Error()
-		c.Log.Error("finishing the recording", "file", f.Name(), "err", err)
+		rep.Error = fmt.Sprintf("%s: %v", name, err)
+		c.Log.Error("finishing the recording", "file", name, "err", err)
 	}
-	if err := f.Close(); err != nil && rep.Error == "" {
-		rep.Error = err.Error()
+	if err := closeF(); err != nil && rep.Error == "" {
+		rep.Error = fmt.Sprintf("%s: %v", name, err)
 	}
-	c.Log.Info("recording closed", "file", f.Name(), "frames", rep.Frames, "dropped", rep.FramesDropped, "lost", rep.PacketsLost)
+	c.Log.Info("recording closed", "file", name, "frames", rep.Frames, "dropped", rep.FramesDropped, "lost", rep.PacketsLost)
 	if r.cfg.OnFile != nil {
-		r.cfg.OnFile(f.Name(), rep)
+		r.cfg.OnFile(name, rep)
 	}
+	if r.cfg.Stdout != nil {
+		r.stop() // the one track for standard output is done
+	}
+}
+
+// discard reads a track nobody records until the call ends: its packets
+// still pass pion's interceptors, so the sender gets receiver reports
+// (and knows when to say bye) and NACKs.
+func discard(c *Call, t *webrtc.TrackRemote) {
+	for c.Context().Err() == nil {
+		t.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if _, _, err := t.ReadRTP(); err != nil {
+			var timeout interface{ Timeout() bool }
+			if !errors.As(err, &timeout) || !timeout.Timeout() {
+				return
+			}
+		}
+	}
+}
+
+// destination opens where a track is written: a new file in the sender's
+// directory, or standard output for the first track (of Kind) when
+// recording to it. A nil file with a nil error means: do not record.
+func (r *receiver) destination(ic *inCall, t *webrtc.TrackRemote, kind, ext string) (io.Writer, string, func() error, error) {
+	if r.cfg.Stdout != nil {
+		if (r.cfg.StdoutKind != "" && r.cfg.StdoutKind != kind) || !r.stdoutTaken.CompareAndSwap(false, true) {
+			r.log.Warn("not recording a second track: standard output takes one", "kind", kind)
+			return nil, "", nil, nil
+		}
+		return r.cfg.Stdout, "-", func() error { return nil }, nil
+	}
+	f, err := ic.create(safeName(t.ID(), kind), ext, r.cfg.openFile)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return f, f.Name(), f.Close, nil
 }
 
 type recording struct {

@@ -15,6 +15,7 @@ type receiveOptions struct {
 	count    int
 	maxDelay time.Duration
 	report   string
+	kind     string
 }
 
 func newReceiveCmd(g *globalOptions) *cobra.Command {
@@ -29,7 +30,8 @@ never written: the file resumes at the next keyframe. Files are finalized
 when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
 		Example: `  webrtc-cli receive --room demo --out recordings/
   webrtc-cli receive --out rec/ --count 1 --report receive.json
-  webrtc-cli receive --out rec/ --duration 30s`,
+  webrtc-cli receive --out rec/ --duration 30s
+  webrtc-cli receive --out - --track video | ffplay -`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.out == "" {
@@ -40,15 +42,21 @@ when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
 				return err
 			}
 			status := newStatusLine(g.stderr, g.logger)
-			rep, err := peer.Receive(cmd.Context(), peer.ReceiveConfig{
+			listing := g.stdout
+			cfg := peer.ReceiveConfig{
 				Signal: sc, Net: no, Out: o.out, Duration: o.duration, Count: o.count, MaxDelay: o.maxDelay,
 				Logger:   g.logger,
 				Progress: func(s peer.ReceiveStatus) { status.show(s.String()) },
-				OnFile: func(path string, t *peer.TrackReport) {
-					status.done()
-					fmt.Fprintf(g.stdout, "%s\t%d frames\t%s\n", path, t.Frames, t.Codec)
-				},
-			})
+			}
+			if o.out == "-" {
+				// The media goes to standard output; nothing else may.
+				cfg.Stdout, cfg.StdoutKind, cfg.Out, listing = g.stdout, o.kind, "", g.stderr
+			}
+			cfg.OnFile = func(path string, t *peer.TrackReport) {
+				status.done()
+				fmt.Fprintf(listing, "%s\t%d frames\t%s\n", path, t.Frames, t.Codec)
+			}
+			rep, err := peer.Receive(cmd.Context(), cfg)
 			status.done()
 			if rep != nil && o.report != "" {
 				if werr := rep.WriteFile(o.report); werr != nil && err == nil {
@@ -60,7 +68,8 @@ when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
 	}
 	f := cmd.Flags()
 	o.register(f, "webrtc-cli-receive")
-	f.StringVar(&o.out, "out", "", "directory for the recordings")
+	f.StringVar(&o.out, "out", "", "directory for the recordings; - writes one track to standard output")
+	f.StringVar(&o.kind, "track", "", "with --out -: which track, video or audio (default: the first)")
 	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: until interrupted)")
 	f.IntVar(&o.count, "count", 0, "exit after this many complete recordings (senders that said bye)")
 	f.DurationVar(&o.maxDelay, "max-delay", 500*time.Millisecond, "how long to wait for a lost packet's retransmission")
