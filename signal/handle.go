@@ -41,15 +41,14 @@ func isJSONString(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '
 func isJSONObject(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '{' }
 
 // descriptionSDP checks an RTCSessionDescriptionInit and returns its sdp as
-// a raw JSON string.
+// a raw JSON string. The object is an already validated part of the frame;
+// parseEnvelope picks its sdp field out without decoding the SDP.
 func descriptionSDP(desc json.RawMessage) (json.RawMessage, bool) {
 	if !isJSONObject(desc) {
 		return nil, false
 	}
-	var d struct {
-		SDP json.RawMessage `json:"sdp"`
-	}
-	if json.Unmarshal(desc, &d) != nil || !isJSONString(d.SDP) {
+	var d inbound
+	if _, code, _ := parseEnvelope(desc, &d); code != "" || !isJSONString(d.SDP) {
 		return nil, false
 	}
 	return d.SDP, true
