@@ -36,6 +36,9 @@ type ReceiveConfig struct {
 	Progress func(ReceiveStatus)
 	// OnFile, when set, is called with each finished file's path.
 	OnFile func(path string, t *TrackReport)
+	// Format "webm" or "mkv" writes one file per sender with all its
+	// tracks (Out/<sender>/recording.webm) instead of a file per track.
+	Format string
 	// Stdout, when set, takes the first track (of StdoutKind, "video" or
 	// "audio", when set) instead of files in Out, and Receive ends when it
 	// ends. IVF on a pipe has no header rewrite: players estimate the
@@ -63,6 +66,11 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	switch cfg.Format {
+	case "", "webm", "mkv":
+	default:
+		return nil, fmt.Errorf("format %q: want webm or mkv", cfg.Format)
 	}
 	if cfg.Stdout == nil {
 		if cfg.Out == "" {
@@ -145,10 +153,13 @@ type receiver struct {
 
 // inCall is the state of one sender's call.
 type inCall struct {
-	dir  string
-	recs sync.WaitGroup
-	mu   sync.Mutex
-	used map[string]bool // file names taken in dir by this call
+	dir     string
+	muxOnce sync.Once
+	mux     *callMux // --format webm|mkv
+	muxErr  error
+	recs    sync.WaitGroup
+	mu      sync.Mutex
+	used    map[string]bool // file names taken in dir by this call
 }
 
 func (r *receiver) Prepare(c *Call) error {
@@ -161,7 +172,7 @@ func (r *receiver) Prepare(c *Call) error {
 	r.calls[c] = ic
 	r.mu.Unlock()
 	started := time.Now()
-	c.PC.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	c.PC.OnTrack(func(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		if c.Context().Err() != nil {
 			return
 		}
@@ -172,7 +183,7 @@ func (r *receiver) Prepare(c *Call) error {
 			defer ic.recs.Done()
 			r.recording.Add(1)
 			defer r.recording.Add(-1)
-			r.record(c, ic, t, started)
+			r.record(c, ic, t, recv, started)
 		}()
 	})
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
+	"github.com/webrtc-cli/webrtc-cli/media/mkv"
 	"github.com/webrtc-cli/webrtc-cli/media/ogg"
 	"github.com/webrtc-cli/webrtc-cli/media/rtpio"
 )
@@ -28,7 +29,7 @@ type frameWriter interface {
 }
 
 // record writes one incoming track to a file until the call ends.
-func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, started time.Time) {
+func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *webrtc.RTPReceiver, started time.Time) {
 	codec, ext, fourcc, ok := codecName(t.Codec().MimeType)
 	if !ok {
 		c.Log.Warn("not recording a track of an unsupported codec", "codec", t.Codec().MimeType)
@@ -36,6 +37,15 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, started ti
 		return
 	}
 	kind := t.Kind().String()
+	if r.cfg.Format != "" {
+		r.recordMuxed(c, ic, t, receiver, started, codec, kind)
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		readSenderReports(receiver, t.SSRC(), nil)
+	}()
 	f, name, closeF, err := r.destination(ic, t, kind, ext)
 	if f == nil && err == nil {
 		discard(c, t) // standard output is taken by another track
@@ -81,6 +91,52 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, started ti
 	}
 	if r.cfg.Stdout != nil {
 		r.stop() // the one track for standard output is done
+	}
+}
+
+// recordMuxed records a track into the call's one WebM/Matroska file.
+func (r *receiver) recordMuxed(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *webrtc.RTPReceiver, started time.Time, codec, kind string) {
+	ic.muxOnce.Do(func() {
+		f, err := ic.create("recording", "."+r.cfg.Format, r.cfg.openFile)
+		if err != nil {
+			ic.muxErr = err
+			return
+		}
+		ic.mux = newCallMux(r.cfg.Format == "webm", expectedTracks(c.PC), c.Log)
+		ic.mux.file, ic.mux.name = f, f.Name()
+	})
+	rep := r.report.track(c.Remote, kind, codec, "")
+	if ic.muxErr != nil {
+		rep.Error = ic.muxErr.Error()
+		c.Log.Error("cannot create the recording", "err", ic.muxErr)
+		discard(c, t)
+		return
+	}
+	rep.File = ic.mux.name
+	spec := mkv.TrackSpec{Codec: codec}
+	if kind == "audio" {
+		spec.Channels = int(opusChannels(t.Codec().SDPFmtpLine))
+	}
+	mt := ic.mux.addTrack(spec, t.Codec().ClockRate, kind == "video")
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		readSenderReports(receiver, t.SSRC(), mt)
+	}()
+	asm, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: codec, MaxDelay: r.cfg.MaxDelay})
+	if err != nil {
+		mt.Close()
+		return
+	}
+	c.Log.Info("recording track", "file", ic.mux.name, "codec", codec)
+	rec := &recording{r: r, c: c, t: t, asm: asm, w: mt, rep: rep, started: started, video: kind == "video", file: ic.mux.name}
+	rec.run()
+	if err := mt.Close(); err != nil && rep.Error == "" {
+		rep.Error = err.Error()
+		c.Log.Error("finishing the recording", "file", ic.mux.name, "err", err)
+	}
+	if r.cfg.OnFile != nil {
+		r.cfg.OnFile(ic.mux.name, rep)
 	}
 }
 

@@ -71,6 +71,11 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	for _, t := range tracks {
 		codecs = append(codecs, t.codec)
 	}
+	if cfg.Net.ReportInterval <= 0 {
+		// Frequent sender reports let a receiver put audio and video on
+		// one timeline soon after it starts (receive --format webm).
+		cfg.Net.ReportInterval = 250 * time.Millisecond
+	}
 	api, err := NewAPI(cfg.Net, log, codecs...)
 	if err != nil {
 		return nil, err

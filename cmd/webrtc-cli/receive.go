@@ -16,6 +16,7 @@ type receiveOptions struct {
 	maxDelay time.Duration
 	report   string
 	kind     string
+	format   string
 }
 
 func newReceiveCmd(g *globalOptions) *cobra.Command {
@@ -31,6 +32,7 @@ when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
 		Example: `  webrtc-cli receive --room demo --out recordings/
   webrtc-cli receive --out rec/ --count 1 --report receive.json
   webrtc-cli receive --out rec/ --duration 30s
+  webrtc-cli receive --out rec/ --format webm
   webrtc-cli receive --out - --track video | ffplay -`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -44,9 +46,12 @@ when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
 			status := newStatusLine(g.stderr, g.logger)
 			listing := g.stdout
 			cfg := peer.ReceiveConfig{
-				Signal: sc, Net: no, Out: o.out, Duration: o.duration, Count: o.count, MaxDelay: o.maxDelay,
+				Signal: sc, Net: no, Out: o.out, Duration: o.duration, Count: o.count, MaxDelay: o.maxDelay, Format: o.format,
 				Logger:   g.logger,
 				Progress: func(s peer.ReceiveStatus) { status.show(s.String()) },
+			}
+			if o.format != "" && o.format != "webm" && o.format != "mkv" {
+				return usageError{fmt.Errorf("--format %q: want webm or mkv", o.format)}
 			}
 			if o.out == "-" {
 				// The media goes to standard output; nothing else may.
@@ -69,6 +74,7 @@ when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
 	f := cmd.Flags()
 	o.register(f, "webrtc-cli-receive")
 	f.StringVar(&o.out, "out", "", "directory for the recordings; - writes one track to standard output")
+	f.StringVar(&o.format, "format", "", "webm or mkv: one file per sender with its video and audio (mkv also takes H264); default a file per track")
 	f.StringVar(&o.kind, "track", "", "with --out -: which track, video or audio (default: the first)")
 	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: until interrupted)")
 	f.IntVar(&o.count, "count", 0, "exit after this many complete recordings (senders that said bye)")

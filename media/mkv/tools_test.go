@@ -1,0 +1,129 @@
+package mkv
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// requireTool returns the path of an external tool. Without it the test is
+// skipped on a workstation but fails in CI, where a silent skip would hide
+// that the ffprobe checks never ran.
+func requireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not found but CI is set: install ffmpeg", name)
+	}
+	t.Skipf("%s not found; install ffmpeg to run this test", name)
+	return ""
+}
+
+// probe is the part of ffprobe's JSON output the tests look at.
+type probe struct {
+	Packets []struct {
+		StreamIndex int    `json:"stream_index"`
+		PTS         int64  `json:"pts"`
+		Duration    int64  `json:"duration"`
+		Size        string `json:"size"` // ffprobe quotes sizes
+		Flags       string `json:"flags"`
+		Data        string `json:"data"` // hex dump, with -show_data
+	} `json:"packets"`
+	Streams []struct {
+		CodecName string `json:"codec_name"`
+		CodecType string `json:"codec_type"`
+		Width     int    `json:"width"`
+		Height    int    `json:"height"`
+		Channels  int    `json:"channels"`
+		TimeBase  string `json:"time_base"`
+		StartTime string `json:"start_time"`
+	} `json:"streams"`
+	Format struct {
+		FormatName string `json:"format_name"`
+		Duration   string `json:"duration"`
+	} `json:"format"`
+}
+
+// ffprobe runs ffprobe on path. It returns what ffprobe printed on stderr
+// (with -v error, only damage it tolerated) rather than failing, so
+// truncation tests can look at it.
+func ffprobe(t *testing.T, path string) (probe, string) {
+	t.Helper()
+	bin := requireTool(t, "ffprobe")
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin, "-v", "error", "-of", "json",
+		"-show_packets", "-show_streams", "-show_format", path)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ffprobe %s: %v\n%s", path, err, stderr.String())
+	}
+	var p probe
+	if err := json.Unmarshal(stdout.Bytes(), &p); err != nil {
+		t.Fatalf("ffprobe output: %v", err)
+	}
+	return p, stderr.String()
+}
+
+// decodeErrors decodes every stream of path with ffmpeg and returns what
+// it printed at level error: nothing for a clean file.
+func decodeErrors(t *testing.T, path string) string {
+	t.Helper()
+	bin := requireTool(t, "ffmpeg")
+	out, err := exec.Command(bin, "-nostdin", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		return string(out) + err.Error()
+	}
+	return string(out)
+}
+
+// frameMD5s decodes the video of path and returns the MD5 of each picture,
+// which does not depend on the container's timestamps.
+func frameMD5s(t *testing.T, path string) []string {
+	t.Helper()
+	bin := requireTool(t, "ffmpeg")
+	out, err := exec.Command(bin, "-nostdin", "-v", "error", "-i", path, "-map", "0:v",
+		"-f", "framemd5", "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg framemd5 %s: %v", path, err)
+	}
+	var sums []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Split(line, ",")
+		sums = append(sums, strings.TrimSpace(f[len(f)-1]))
+	}
+	return sums
+}
+
+func atof(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("parse %q: %v", s, err)
+	}
+	return f
+}
+
+// sourceSize is the picture size ffprobe reports for a video file.
+func sourceSize(t *testing.T, path string) (width, height int) {
+	t.Helper()
+	out, err := exec.Command(requireTool(t, "ffprobe"), "-v", "error", "-select_streams", "v",
+		"-show_entries", "stream=width,height", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "%d,%d", &width, &height); err != nil {
+		t.Fatalf("ffprobe size %q: %v", out, err)
+	}
+	return width, height
+}
