@@ -12,20 +12,25 @@ import (
 	"os"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
 	"github.com/webrtc-cli/webrtc-cli/media/ogg"
 )
 
-// ErrUnknownFormat is returned for a file that is neither IVF nor Ogg Opus.
-var ErrUnknownFormat = errors.New("media: not an IVF or Ogg file")
+// ErrUnknownFormat is returned for a file that is neither IVF, Ogg Opus
+// nor an H264 Annex-B stream.
+var ErrUnknownFormat = errors.New("media: not an IVF, Ogg or H264 Annex-B file")
 
 // Track describes the stream of a file.
 type Track struct {
-	Codec     string // "VP8", "VP9", "AV1" or "opus"
+	Codec     string // "VP8", "VP9", "AV1", "H264" or "opus"
 	ClockRate uint32 // RTP clock: 90000 for video, 48000 for Opus
 	Channels  uint16 // Opus only
 	Width     int    // video, from the first keyframe when known
 	Height    int
+	// Fmtp is the SDP fmtp the stream needs (H264: from its SPS), or ""
+	// for the codec's defaults.
+	Fmtp string
 }
 
 // Video reports whether t is a video track.
@@ -41,7 +46,7 @@ type Sample struct {
 	// Offset is the same time as a duration: when to send it.
 	Offset time.Duration
 	// Duration is how long the sample lasts in ClockRate units when the
-	// file says (Opus), else 0.
+	// file says (Opus, H264), else 0.
 	Duration uint32
 }
 
@@ -54,13 +59,19 @@ type Source interface {
 	Close() error
 }
 
-// Open opens an IVF (VP8, VP9, AV1) or Ogg Opus file.
+// Open opens an IVF (VP8, VP9, AV1), Ogg Opus or H264 Annex-B file.
 func Open(path string) (Source, error) {
+	return OpenWith(path, h264.Rational{})
+}
+
+// OpenWith is Open with the frame rate of an H264 stream whose SPS has no
+// timing (zero: use the SPS).
+func OpenWith(path string, fps h264.Rational) (Source, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	src, err := NewSource(f)
+	src, err := NewSourceWith(f, fps)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -68,9 +79,12 @@ func Open(path string) (Source, error) {
 	return src, nil
 }
 
-// NewSource reads from r, telling IVF from Ogg by their signatures. It
-// closes r when closed, if r is an io.Closer.
-func NewSource(r io.Reader) (Source, error) {
+// NewSource reads from r, telling IVF, Ogg and Annex-B apart by their
+// first bytes. It closes r when closed, if r is an io.Closer.
+func NewSource(r io.Reader) (Source, error) { return NewSourceWith(r, h264.Rational{}) }
+
+// NewSourceWith is NewSource with an H264 frame rate (see OpenWith).
+func NewSourceWith(r io.Reader, fps h264.Rational) (Source, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, err := br.Peek(4)
 	if err != nil {
@@ -82,6 +96,9 @@ func NewSource(r io.Reader) (Source, error) {
 		return newIVFSource(br, closer)
 	case "OggS":
 		return newOggSource(br, closer)
+	}
+	if isAnnexB(magic) {
+		return newH264Source(br, closer, fps)
 	}
 	return nil, fmt.Errorf("%w (starts with %q)", ErrUnknownFormat, magic)
 }

@@ -40,6 +40,7 @@ const (
 	ptVP9  = 98
 	ptAV1  = 45
 	ptOpus = 111
+	ptH264 = 102
 )
 
 var videoFeedback = []webrtc.RTCPFeedback{
@@ -47,7 +48,7 @@ var videoFeedback = []webrtc.RTCPFeedback{
 }
 
 // Codec returns the codec parameters webrtc-cli registers for name (VP8,
-// VP9, AV1 or opus); channels only matters for Opus, where 2 announces a
+// VP9, AV1, H264 or opus); channels only matters for Opus, where 2 announces a
 // stereo stream.
 func Codec(name string, channels uint16) (webrtc.RTPCodecParameters, error) {
 	switch name {
@@ -60,6 +61,13 @@ func Codec(name string, channels uint16) (webrtc.RTPCodecParameters, error) {
 	case "AV1", "av1":
 		return webrtc.RTPCodecParameters{PayloadType: ptAV1, RTPCodecCapability: webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeAV1, ClockRate: 90000, RTCPFeedback: videoFeedback}}, nil
+	case "H264", "h264":
+		// A sender replaces the fmtp with its stream's own (profile from
+		// the SPS); pion matches H264 by MIME type when profiles differ.
+		return webrtc.RTPCodecParameters{PayloadType: ptH264, RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+			SDPFmtpLine:  "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+			RTCPFeedback: videoFeedback}}, nil
 	case "opus", "OPUS", "Opus":
 		fmtp := "minptime=10;useinbandfec=1"
 		if channels == 2 {
@@ -86,7 +94,7 @@ func NewAPI(o NetOptions, log *slog.Logger, sending ...webrtc.RTPCodecParameters
 		}
 		have[c.MimeType] = true
 	}
-	for _, name := range []string{"VP8", "VP9", "AV1", "opus"} {
+	for _, name := range []string{"VP8", "VP9", "AV1", "H264", "opus"} {
 		c, _ := Codec(name, 2)
 		if have[c.MimeType] {
 			continue

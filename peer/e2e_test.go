@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
 	"github.com/webrtc-cli/webrtc-cli/media/ogg"
 	"github.com/webrtc-cli/webrtc-cli/signal"
@@ -361,5 +362,58 @@ func TestReceiveUnwritableDir(t *testing.T) {
 	_, err := Receive(context.Background(), ReceiveConfig{Out: filepath.Join(file, "sub"), Signal: signal.ClientConfig{URL: "ws://127.0.0.1:1/ws", Room: "x"}})
 	if err == nil || !strings.Contains(err.Error(), "output directory") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+func readH264(t *testing.T, path string) [][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := h264.NewReader(f, h264.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var aus [][]byte
+	for {
+		au, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return aus
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		aus = append(aus, au.Data)
+	}
+}
+
+// H264 from a file: every access unit arrives identical, and the SDP
+// offers the file's own profile.
+func TestSendReceiveH264(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "h264"}, []string{testdata("h264.h264"), testdata("opus-mono.ogg")})[0]
+	got := findFile(t, rep, "sndA", "video")
+	if !strings.HasSuffix(got, ".h264") {
+		t.Fatalf("recorded to %s", got)
+	}
+	want, have := readH264(t, testdata("h264.h264")), readH264(t, got)
+	if len(want) != len(have) {
+		t.Fatalf("%d access units, source has %d", len(have), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(want[i], have[i]) {
+			t.Fatalf("access unit %d differs", i)
+		}
+	}
+	ffprobeClean(t, got)
+	compareOgg(t, testdata("opus-mono.ogg"), findFile(t, rep, "sndA", "audio"))
+}
+
+func TestH264WithBFramesRefused(t *testing.T) {
+	_, err := Send(context.Background(), SendConfig{Files: []string{testdata("h264-bframes.h264")}, Signal: signal.ClientConfig{URL: "ws://127.0.0.1:1/ws", Room: "x"}})
+	if err == nil || !strings.Contains(err.Error(), "-bf 0") || !strings.Contains(err.Error(), "h264-bframes.h264") {
+		t.Fatalf("B-frames: %v", err)
 	}
 }

@@ -128,3 +128,29 @@ func TestPeerThatNeverTrickles(t *testing.T) {
 		}
 	}
 }
+
+func TestH264OfferCarriesTheFilesProfile(t *testing.T) {
+	url := startServer(t)
+	b := newBareReceiver(t, url, "h264sdp")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "h264sdp"}, Files: []string{testdata("h264.h264")}})
+	}()
+	offer := b.answerWithoutTrickle(t)
+	select {
+	case m := <-b.frames:
+		if m != webrtc.MimeTypeH264 {
+			t.Fatalf("got %s", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no H264 media")
+	}
+	cancel()
+	<-sent
+	if !strings.Contains(offer, "profile-level-id=42c00d") || !strings.Contains(offer, "packetization-mode=1") {
+		t.Fatalf("offer lacks the file's profile:\n%s", offer)
+	}
+}

@@ -79,7 +79,7 @@ func (o *outTrack) stream(ctx context.Context, s *sender, start time.Time) error
 // playOnce sends the file once, its timeline shifted by loopTicks, and
 // returns where the file ends in ticks (the start of the next loop).
 func (o *outTrack) playOnce(ctx context.Context, s *sender, pk *rtpio.Packetizer, pacer *pace.Pacer, loopTicks uint64, loopOffset time.Duration) (uint64, error) {
-	src, err := media.Open(o.file.path)
+	src, err := media.OpenWith(o.file.path, s.cfg.FPS)
 	if err != nil {
 		return 0, err
 	}

@@ -287,6 +287,8 @@ func codecName(mime string) (name, ext, fourcc string, ok bool) {
 		return "VP9", ".ivf", "VP90", true
 	case "video/av1":
 		return "AV1", ".ivf", "AV01", true
+	case "video/h264":
+		return "H264", ".h264", "", true
 	case "audio/opus":
 		return "opus", ".ogg", "", true
 	}

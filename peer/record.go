@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
 	"github.com/webrtc-cli/webrtc-cli/media/mkv"
 	"github.com/webrtc-cli/webrtc-cli/media/ogg"
@@ -58,9 +59,12 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *
 		return
 	}
 	var w frameWriter
-	if fourcc != "" {
+	switch {
+	case codec == "H264":
+		w = &h264Out{w: h264.NewWriter(f)}
+	case fourcc != "":
 		w = &ivfOut{w: ivf.NewWriter(f, fourcc)}
-	} else {
+	default:
 		ow, err := ogg.NewWriter(f, opusChannels(t.Codec().SDPFmtpLine), preSkip)
 		if err != nil {
 			closeF()
@@ -76,7 +80,7 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *
 		closeF()
 		return
 	}
-	rec := &recording{r: r, c: c, t: t, asm: asm, w: w, rep: rep, started: started, video: fourcc != "", file: name}
+	rec := &recording{r: r, c: c, t: t, asm: asm, w: w, rep: rep, started: started, video: kind == "video", file: name}
 	rec.run()
 	if err := w.Close(); err != nil && rep.Error == "" {
 		rep.Error = fmt.Sprintf("%s: %v", name, err)
@@ -298,6 +302,13 @@ func (o *ivfOut) write(f rtpio.Frame) error {
 }
 
 func (o *ivfOut) Close() error { return o.w.Close() }
+
+// h264Out writes Annex-B. A raw .h264 file has no timestamps: players use
+// the SPS timing.
+type h264Out struct{ w *h264.Writer }
+
+func (o *h264Out) write(f rtpio.Frame) error { return o.w.WriteAccessUnit(f.Data) }
+func (o *h264Out) Close() error              { return nil }
 
 type oggOut struct {
 	w     *ogg.Writer

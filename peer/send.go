@@ -12,6 +12,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 	"github.com/webrtc-cli/webrtc-cli/media"
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -22,6 +23,9 @@ type SendConfig struct {
 	// Files are the inputs: at most one video (IVF) and one audio (Ogg
 	// Opus) file; together they go out as two tracks of one connection.
 	Files []string
+	// FPS is the frame rate of H264 files whose SPS has no timing (zero:
+	// from the SPS).
+	FPS h264.Rational
 	// Live, instead of Files, is a source shared by all receivers. Send
 	// closes its sources when it returns.
 	Live *LiveInput
@@ -62,7 +66,7 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	if cfg.Live != nil {
 		tracks, lives, err = liveTracks(cfg.Live)
 	} else {
-		tracks, err = probeFiles(cfg.Files)
+		tracks, err = probeFiles(cfg.Files, cfg.FPS)
 	}
 	if err != nil {
 		return nil, err
@@ -131,6 +135,9 @@ func liveTracks(in *LiveInput) ([]fileTrack, []*liveTrack, error) {
 		codec, err := Codec(info.Codec, info.Channels)
 		if err != nil {
 			return nil, nil, err
+		}
+		if info.Fmtp != "" {
+			codec.SDPFmtpLine = info.Fmtp
 		}
 		tracks = append(tracks, fileTrack{path: "live", info: info, codec: codec})
 		lives = append(lives, newLiveTrack(src, in.Paced))
@@ -202,14 +209,14 @@ type fileTrack struct {
 	codec webrtc.RTPCodecParameters
 }
 
-func probeFiles(paths []string) ([]fileTrack, error) {
+func probeFiles(paths []string, fps h264.Rational) ([]fileTrack, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no input file")
 	}
 	var out []fileTrack
 	var video, audio bool
 	for _, p := range paths {
-		src, err := media.Open(p)
+		src, err := media.OpenWith(p, fps)
 		if err != nil {
 			return nil, err
 		}
@@ -236,6 +243,9 @@ func probeFiles(paths []string) ([]fileTrack, error) {
 		codec, err := Codec(info.Codec, info.Channels)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if info.Fmtp != "" {
+			codec.SDPFmtpLine = info.Fmtp
 		}
 		out = append(out, fileTrack{path: p, info: info, codec: codec})
 	}

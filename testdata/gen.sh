@@ -51,6 +51,27 @@ eval "$(ffprobe -v error -select_streams v -show_entries packet=pos,size \
 	-of compact=p=0 vp8.ivf | sed -n 11p | tr '|' ' ')"
 head -c $((pos + 12 + size / 2)) vp8.ivf > truncated.ivf
 
+# --- video (H.264 Annex-B) ---------------------------------------------------
+# Raw .h264 streams, as webrtc-cli sends them: no B-frames. x264 repeats
+# SPS/PPS before every IDR (its default), so a round trip is byte-exact.
+# Baseline, 25 fps, 3 s, an IDR exactly every 25 frames (scenecut off).
+ff -f lavfi -i "testsrc2=size=320x240:rate=25:duration=3" \
+	-c:v libx264 -profile:v baseline -preset medium -b:v 250k -bf 0 \
+	-g 25 -keyint_min 25 -sc_threshold 0 "${common[@]}" -f h264 h264.h264
+
+# High profile, interlaced (MBAFF, so frame_mbs_only_flag 0), 24000/1001
+# fps with fixed_frame_rate_flag (force-cfr), picture timing SEI with
+# pic_struct, an access unit delimiter before every picture and two slices
+# per picture: the access unit splitting and timing rules in one file.
+ff -f lavfi -i "testsrc2=size=160x120:rate=24000/1001:duration=0.5" \
+	-c:v libx264 -profile:v high -bf 0 \
+	-x264-params "force-cfr=1:pic-struct=1:tff=1:slices=2:aud=1" \
+	"${common[@]}" -f h264 h264-interlaced.h264
+
+# Main profile with B-frames, which the sender must refuse.
+ff -f lavfi -i "testsrc2=size=160x120:rate=25:duration=0.5" \
+	-c:v libx264 -profile:v main -bf 2 -g 25 "${common[@]}" -f h264 h264-bframes.h264
+
 # --- audio (Ogg Opus) ------------------------------------------------------
 mono="sine=frequency=440:sample_rate=48000:duration=3"
 stereo="aevalsrc=0.5*sin(2*PI*440*t)|0.5*sin(2*PI*660*t):s=48000:d=3"
@@ -79,5 +100,5 @@ nseg=$(od -An -tu1 -j $((page6 + 26)) -N1 opus-mono.ogg | tr -d ' ')
 cp opus-mono.ogg corrupt.ogg
 printf '\xde\xad\xbe\xef' | dd of=corrupt.ogg bs=1 seek=$((page6 + 27 + nseg + 2)) conv=notrunc status=none
 
-ls -l ./*.ivf ./*.ogg
-du -ch ./*.ivf ./*.ogg | tail -1
+ls -l ./*.ivf ./*.ogg ./*.h264
+du -ch ./*.ivf ./*.ogg ./*.h264 | tail -1

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/capture"
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/peer"
 )
 
@@ -35,7 +36,7 @@ func newSendCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "send --file FILE [--file FILE]",
 		Short: "Stream media files to every receiver in a room",
-		Long: `send streams IVF (VP8, VP9, AV1) and Ogg Opus files, paced by their own
+		Long: `send streams IVF (VP8, VP9, AV1), Annex-B H264 and Ogg Opus files, paced by their own
 timestamps, to every receiver of the room, each from its first frame. One
 video and one audio file go out together as two tracks of one connection.
 It says bye to a receiver once that receiver has the whole file.`,
@@ -64,6 +65,9 @@ It says bye to a receiver once that receiver has the whole file.`,
 				return err
 			}
 			cfg := peer.SendConfig{Signal: sc, Net: no, Files: o.files, Loop: o.loop, Receivers: o.receivers, Logger: g.logger}
+			if o.capture.FPS > 0 {
+				cfg.FPS = h264.Rational{Num: uint32(o.capture.FPS), Den: 1}
+			}
 			switch {
 			case live:
 				o.capture.Logger = g.logger
@@ -112,7 +116,7 @@ It says bye to a receiver once that receiver has the whole file.`,
 	f.StringVar(&o.capture.Input, "ffmpeg-input", "", `any ffmpeg input instead of a device, e.g. "-re -f lavfi -i testsrc2 -f lavfi -i sine" (a second -i is the audio)`)
 	f.StringVar(&o.capture.Codec, "codec", "vp8", "video codec for a capture: vp8, vp9 or av1")
 	f.StringVar(&o.capture.Size, "size", "", "capture size WxH, e.g. 1280x720")
-	f.IntVar(&o.capture.FPS, "fps", 30, "capture frame rate")
+	f.IntVar(&o.capture.FPS, "fps", 0, "frame rate of a capture (default 30), or of an H264 file whose SPS has no timing")
 	f.StringVar(&o.capture.Bitrate, "bitrate", "1M", "capture video bitrate")
 	f.IntVar(&o.capture.Keyint, "keyint", 0, "frames between keyframes of a capture (default: one second)")
 	f.StringVar(&o.capture.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg binary for captures")

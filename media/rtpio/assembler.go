@@ -22,7 +22,7 @@ const (
 
 // AssemblerConfig configures an Assembler.
 type AssemblerConfig struct {
-	// Codec is "VP8", "VP9", "AV1" or "opus", in any case.
+	// Codec is "VP8", "VP9", "AV1", "H264" or "opus", in any case.
 	Codec string
 	// MaxDelay is how long a missing packet is waited for, counted from
 	// when a later packet showed it missing, before it is lost for good.
@@ -43,6 +43,7 @@ type AssemblerConfig struct {
 type Assembler struct {
 	codec    codec
 	rules    frameRules
+	unmarked unmarkedStart // rules, if frames have no start bit
 	maxDelay time.Duration
 	ring     ring
 	seq      seqUnwrapper
@@ -58,8 +59,11 @@ type Assembler struct {
 
 	needKey bool
 	discont bool
-	lastTS  uint32 // RTP timestamp of the last frame consumed
-	haveTS  bool
+	// gap: what came before next is unknown (the start) or lost, so a frame
+	// starting there may have lost its first packets.
+	gap    bool
+	lastTS uint32 // RTP timestamp of the last frame consumed
+	haveTS bool
 
 	staleRun int
 	wake     time.Time
@@ -90,13 +94,16 @@ func NewAssembler(cfg AssemblerConfig) (*Assembler, error) {
 		return nil, fmt.Errorf("%w: MaxPackets %d not in [%d, %d]", ErrConfig, cfg.MaxPackets, minPackets, maxPackets)
 	}
 
-	return &Assembler{
+	a := &Assembler{
 		codec:    c,
 		rules:    newFrameRules(c),
 		maxDelay: cfg.MaxDelay,
 		ring:     newRing(cfg.MaxPackets),
 		needKey:  c.video(),
-	}, nil
+	}
+	a.unmarked, _ = a.rules.(unmarkedStart)
+
+	return a, nil
 }
 
 // Push hands p to the Assembler, which keeps it (payload included) until its
@@ -137,6 +144,7 @@ func (a *Assembler) begin(p *rtp.Packet, now time.Time) {
 	a.seq.advance(ext)
 	a.next = ext
 	a.firstAt = now
+	a.gap = true
 	a.store(ext, p, now)
 }
 

@@ -265,7 +265,10 @@ func TestAssemblerCorruptFrames(t *testing.T) {
 		{"VP9", func(f []*rtp.Packet) { f[len(f)-1].Payload[0] &^= 0x04 }}, // no E bit at the end
 		{"AV1", func(f []*rtp.Packet) { f[1].Payload[0] ^= av1FlagZ }},     // fragment chain broken
 		{"AV1", func(f []*rtp.Packet) { f[len(f)-1].Payload[0] |= av1FlagY }},
-		{"VP8", func(f []*rtp.Packet) { f[0].Payload[0] |= 0x01 }}, // partition index 1 at the start
+		{"VP8", func(f []*rtp.Packet) { f[0].Payload[0] |= 0x01 }},                // partition index 1 at the start
+		{"H264", func(f []*rtp.Packet) { f[len(f)-2].Payload[1] |= h264FuStart }}, // FU-A start inside one
+		{"H264", func(f []*rtp.Packet) { f[len(f)-1].Payload[1] &^= h264FuEnd }},  // ends inside an FU-A
+		{"H264", func(f []*rtp.Packet) { f[0].Payload[1] = 0xff }},                // STAP-A size overruns
 	}
 	for _, c := range cases {
 		t.Run(c.codec, func(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-var codecNames = []string{"VP8", "VP9", "AV1", "opus"}
+var codecNames = []string{"VP8", "VP9", "AV1", "opus", "H264"}
 
 func streamsFor(t *testing.T, codec string) map[string]*testStream {
 	streams := map[string]*testStream{"synth": synthStream(codec, 240, 48, 7)}

@@ -15,6 +15,7 @@ const (
 	codecVP9
 	codecAV1
 	codecOpus
+	codecH264
 )
 
 func parseCodec(name string) (codec, error) {
@@ -27,6 +28,8 @@ func parseCodec(name string) (codec, error) {
 		return codecAV1, nil
 	case "OPUS":
 		return codecOpus, nil
+	case "H264":
+		return codecH264, nil
 	}
 
 	return 0, fmt.Errorf("%w: %q", ErrUnknownCodec, name)
@@ -48,6 +51,8 @@ func (c codec) String() string {
 		return "AV1"
 	case codecOpus:
 		return "opus"
+	case codecH264:
+		return "H264"
 	}
 
 	return fmt.Sprintf("codec(%d)", int(c))

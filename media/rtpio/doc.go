@@ -1,5 +1,5 @@
 // Package rtpio turns media frames into RTP packets and RTP packets back into
-// frames, for VP8, VP9, AV1 and Opus.
+// frames, for VP8, VP9, AV1, H264 and Opus.
 //
 // Packetizer fragments one frame with pion's payloaders, working around the
 // places where their output is wrong for real receivers. Assembler is the

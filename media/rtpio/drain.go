@@ -145,6 +145,9 @@ func (a *Assembler) finish(from, to int64, now time.Time) bool {
 		size += len(p.Payload) + 2
 	}
 	buf, key, err := a.rules.assemble(make([]byte, 0, size), a.pkts)
+	if key && a.gap && a.unmarked != nil && !a.unmarked.firstOnly(first.Payload) {
+		key = false // its first packets may be lost: not a frame to start from
+	}
 	if err == nil && a.needKey && !key && a.holding(now) {
 		// The keyframe before it may still be arriving out of order.
 		a.heldFrom = from + 1
@@ -179,6 +182,7 @@ func (a *Assembler) finish(from, to int64, now time.Time) bool {
 			Packets:       n,
 		})
 	}
+	a.gap = false // the frame ran to its end: the next packet starts one
 	a.consumed(to)
 
 	return true
@@ -242,6 +246,7 @@ func (a *Assembler) noteTimestamp(ts uint32) {
 
 func (a *Assembler) lossSeen() {
 	a.discont = true
+	a.gap = true
 	if a.codec.video() && !a.needKey {
 		a.needKey = true
 		a.stats.KeyframeWaits++

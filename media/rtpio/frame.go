@@ -3,8 +3,9 @@ package rtpio
 // Frame is one complete frame rebuilt from RTP packets.
 type Frame struct {
 	// Data is the frame as a file stores it: a VP8/VP9 frame, an AV1
-	// temporal unit (temporal delimiter first, OBUs with size fields) or an
-	// Opus packet. It is freshly allocated and belongs to the caller.
+	// temporal unit (temporal delimiter first, OBUs with size fields), an
+	// H264 access unit (Annex-B, every NAL unit behind a 4-byte start code)
+	// or an Opus packet. It is freshly allocated and belongs to the caller.
 	Data []byte
 	// Timestamp is the RTP timestamp unwrapped to 64 bits. Only differences
 	// are meaningful: the first frame starts at 2^32 + its RTP timestamp, so

@@ -1,6 +1,8 @@
 package rtpio
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 	"time"
 
@@ -27,6 +29,9 @@ func FuzzAssembler(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Add([]byte{1, 0x02, 0xff, 0x00, 0x00, 0x02, 0x80, 0x00, 0x00})
+	for _, seed := range h264FuzzSeeds(f) {
+		f.Add(seed)
+	}
 
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzAssembler(t, data) })
 }
@@ -61,6 +66,9 @@ func fuzzAssembler(t testing.TB, data []byte) {
 		for fr, ok := a.Pop(now); ok; fr, ok = a.Pop(now) {
 			if fr.Packets < 1 || len(fr.Data) == 0 || int16(fr.LastSeq-fr.FirstSeq) < 0 {
 				t.Fatalf("bad frame %+v", fr)
+			}
+			if a.codec == codecH264 && (!bytes.HasPrefix(fr.Data, []byte{0, 0, 0, 1}) || fr.Keyframe && !hasIDR(fr.Data)) {
+				t.Fatalf("bad H264 frame %+v", fr)
 			}
 			if r := a.Stats().Resyncs; emitted && r == resyncs && int16(fr.FirstSeq-lastSeq) <= 0 {
 				t.Fatalf("frame at %d after one ending at %d", fr.FirstSeq, lastSeq)
@@ -130,5 +138,50 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		seeds = append(seeds, seed)
 	}
 
+	return seeds
+}
+
+// h264FuzzSeeds are H264 streams in the fuzz format with what the H264
+// rules must survive: the STAP-A before an IDR lost (its sequence number
+// skipped), an FU-A fragment lost, a bare IDR after a loss.
+func h264FuzzSeeds(tb testing.TB) [][]byte {
+	ci := byte(slices.Index(codecNames, "H264"))
+	s := &testStream{codec: "H264"}
+	for i := range 6 {
+		switch {
+		case i%3 != 0:
+			s.add(annexB(nalOf(0x41, 150)), false)
+		case i == 3:
+			s.add(annexB(nalOf(0x65, 250)), true)
+		default:
+			s.add(annexB(h264SPSNAL, h264PPSNAL, nalOf(0x65, 250)), true)
+		}
+	}
+	fr := packetized(tb, s, 120, 0)
+	var seeds [][]byte
+	for _, skip := range []struct{ frame, packet int }{{-1, -1}, {0, 0}, {0, 2}, {2, 0}, {3, 0}} {
+		seed := []byte{ci}
+		gap := byte(1)
+		for i, pkts := range fr {
+			for k, p := range pkts {
+				if i == skip.frame && k == skip.packet {
+					gap = 2
+					continue
+				}
+				flags := byte(fuzzPop)
+				if p.Marker {
+					flags |= fuzzMarker
+				}
+				dts := byte(0)
+				if k == 0 && i > 0 {
+					dts = 1
+				}
+				seed = append(seed, flags, gap, dts, byte(len(p.Payload)))
+				seed = append(seed, p.Payload...)
+				gap = 1
+			}
+		}
+		seeds = append(seeds, seed)
+	}
 	return seeds
 }

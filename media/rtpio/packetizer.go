@@ -36,8 +36,8 @@ type Packetizer struct {
 	out     []*rtp.Packet
 }
 
-// NewPacketizer returns a Packetizer for codec ("VP8", "VP9", "AV1" or
-// "opus", in any case). mtu is the size budget of a whole RTP packet,
+// NewPacketizer returns a Packetizer for codec ("VP8", "VP9", "AV1", "H264"
+// or "opus", in any case). mtu is the size budget of a whole RTP packet,
 // including the 12-byte fixed header, like pion's (which uses 1200); header
 // extensions added by interceptors come on top of it.
 func NewPacketizer(codecName string, mtu int) (*Packetizer, error) {
@@ -71,7 +71,9 @@ func NewPacketizer(codecName string, mtu int) (*Packetizer, error) {
 // The returned slice and packets are reused by the next call: write them
 // (TrackLocalStaticRTP.WriteRTP copies what it keeps) and drop them. The
 // payloads are freshly allocated and may be kept. Frames are IVF frames
-// (AV1: a temporal unit of OBUs with size fields) or single Opus packets.
+// (AV1: a temporal unit of OBUs with size fields), H264 access units in
+// Annex-B form (3- or 4-byte start codes; access unit delimiters and filler
+// data are not sent) or single Opus packets.
 func (p *Packetizer) Packetize(frame []byte, timestamp uint32) ([]*rtp.Packet, error) {
 	if len(frame) == 0 {
 		return nil, ErrEmptyFrame

@@ -15,6 +15,8 @@ func newPayloader(c codec) payloader {
 		return &av1Payloader{}
 	case codecOpus:
 		return opusPayloader{}
+	case codecH264:
+		return &h264Payloader{}
 	}
 	panic("rtpio: no payloader for " + c.String())
 }

@@ -18,6 +18,16 @@ type frameRules interface {
 	assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error)
 }
 
+// unmarkedStart is implemented by the rules of payload formats without a
+// start-of-frame bit (H264), where a packet that can begin a frame may as
+// well be a later one of a frame whose first packets were lost. After a
+// loss, the Assembler takes such a frame for a keyframe only if its first
+// packet passes firstOnly.
+type unmarkedStart interface {
+	// firstOnly reports that a packet can only be the first of a frame.
+	firstOnly(payload []byte) bool
+}
+
 func newFrameRules(c codec) frameRules {
 	switch c {
 	case codecVP8:
@@ -28,6 +38,8 @@ func newFrameRules(c codec) frameRules {
 		return &av1Rules{}
 	case codecOpus:
 		return opusRules{}
+	case codecH264:
+		return h264Rules{}
 	}
 	panic("rtpio: no frame rules for " + c.String())
 }

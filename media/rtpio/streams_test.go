@@ -47,6 +47,9 @@ func (s *testStream) startAt(base uint32) {
 // (gen.sh encodes with -g 12).
 func realStream(t testing.TB, codec string) *testStream {
 	t.Helper()
+	if codec == "H264" {
+		return realH264Stream(t, filepath.Join("..", "..", "testdata", "h264.h264"))
+	}
 	fourcc, frames := readIVF(t, filepath.Join("testdata", strings.ToLower(codec)+".ivf"))
 	if want := map[string]string{"VP8": "VP80", "VP9": "VP90", "AV1": "AV01"}[codec]; fourcc != want {
 		t.Fatalf("%s file holds %s", codec, fourcc)
@@ -122,6 +125,8 @@ func synthFrame(codec string, key bool, size int, rng *rand.Rand) []byte {
 		return unit
 	case "opus":
 		body[0] = 0xfc // TOC: CELT FB 20 ms, stereo, one frame
+	case "H264":
+		return synthH264(key, body, rng)
 	}
 
 	return body
