@@ -68,8 +68,9 @@ func TestMuxedRecording(t *testing.T) {
 	}{
 		{"webm", "vp8.ivf", "vp8"},
 		{"mkv", "vp9.ivf", "vp9"},
+		{"mkv", "h264.h264", "h264"},
 	} {
-		t.Run(tc.format, func(t *testing.T) {
+		t.Run(tc.format+"-"+tc.vcodec, func(t *testing.T) {
 			url := startServer(t)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
