@@ -14,7 +14,10 @@ import (
 )
 
 func formatOf(t media.Track) string {
-	if t.Video() {
+	switch {
+	case t.Codec == "H264":
+		return "h264"
+	case t.Video():
 		return "ivf"
 	}
 	return "ogg"
@@ -83,7 +86,7 @@ It says bye to a receiver once that receiver has the whole file.`,
 					}
 				}
 			case len(o.files) == 1 && o.files[0] == "-":
-				src, err := media.NewSource(os.Stdin)
+				src, err := media.NewSourceWith(os.Stdin, cfg.FPS)
 				if err != nil {
 					return fmt.Errorf("standard input: %w", err)
 				}
@@ -110,11 +113,11 @@ It says bye to a receiver once that receiver has the whole file.`,
 	f := cmd.Flags()
 	o.register(f, "webrtc-cli-send")
 	f.StringArrayVar(&o.files, "file", nil, "IVF or Ogg Opus file to send (repeatable: one video, one audio); - reads standard input")
-	f.StringVar(&o.format, "format", "auto", "format of --file -: ivf, ogg or auto")
+	f.StringVar(&o.format, "format", "auto", "format of --file -: ivf, ogg, h264 or auto")
 	f.StringVar(&o.capture.Device, "device", "", "capture this camera through ffmpeg (/dev/video0, 0 on macOS, a dshow name on Windows)")
 	f.StringVar(&o.capture.AudioDevice, "audio-device", "", "capture this microphone (ALSA name, pulse:NAME, :0 on macOS, a dshow name)")
 	f.StringVar(&o.capture.Input, "ffmpeg-input", "", `any ffmpeg input instead of a device, e.g. "-re -f lavfi -i testsrc2 -f lavfi -i sine" (a second -i is the audio)`)
-	f.StringVar(&o.capture.Codec, "codec", "vp8", "video codec for a capture: vp8, vp9 or av1")
+	f.StringVar(&o.capture.Codec, "codec", "vp8", "video codec for a capture: vp8, vp9, av1 or h264")
 	f.StringVar(&o.capture.Size, "size", "", "capture size WxH, e.g. 1280x720")
 	f.IntVar(&o.capture.FPS, "fps", 0, "frame rate of a capture (default 30), or of an H264 file whose SPS has no timing")
 	f.StringVar(&o.capture.Bitrate, "bitrate", "1M", "capture video bitrate")

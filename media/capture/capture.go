@@ -1,6 +1,6 @@
 // Package capture runs ffmpeg as a child process to turn a camera, a
-// microphone or any ffmpeg input into live VP8/VP9/AV1 IVF and Opus Ogg
-// streams, read through pipes as media.Sources.
+// microphone or any ffmpeg input into live VP8/VP9/AV1 IVF (or H264
+// Annex-B) and Opus Ogg streams, read through pipes as media.Sources.
 package capture
 
 import (
@@ -34,7 +34,7 @@ type Config struct {
 	// With two -i, the second input gives the audio.
 	Input string
 
-	Codec   string // vp8 (default), vp9 or av1
+	Codec   string // vp8 (default), vp9, av1 or h264
 	Size    string // WxH, e.g. 1280x720
 	FPS     int
 	Bitrate string // e.g. 1M
@@ -261,7 +261,11 @@ func Args(cfg Config) (args []string, video, audio bool, err error) {
 		}
 		args = append(args, "-map", strconv.Itoa(vin)+":v:0")
 		args = append(args, enc...)
-		args = append(args, "-f", "ivf", "-flush_packets", "1", "pipe:3")
+		format := "ivf"
+		if strings.EqualFold(cfg.Codec, "h264") {
+			format = "h264" // Annex-B
+		}
+		args = append(args, "-f", format, "-flush_packets", "1", "pipe:3")
 	}
 	if ain >= 0 {
 		args = append(args, "-map", strconv.Itoa(ain)+":a:0",
@@ -333,8 +337,13 @@ func videoEncoder(cfg Config) ([]string, error) {
 		return append([]string{"-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-lag-in-frames", "0", "-row-mt", "1"}, common...), nil
 	case "av1":
 		return append([]string{"-c:v", "libaom-av1", "-usage", "realtime", "-cpu-used", "10", "-lag-in-frames", "0", "-row-mt", "1"}, common...), nil
+	case "h264":
+		// No B-frames (WebRTC has no reordering), and SPS/PPS before every
+		// IDR so that a receiver joining late can decode.
+		return append([]string{"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-bf", "0",
+			"-profile:v", "baseline", "-x264-params", "repeat-headers=1"}, common...), nil
 	}
-	return nil, fmt.Errorf("--codec %q: want vp8, vp9 or av1", cfg.Codec)
+	return nil, fmt.Errorf("--codec %q: want vp8, vp9, av1 or h264", cfg.Codec)
 }
 
 // splitArgs splits a command line with shell-like quoting ('...', "...",

@@ -99,6 +99,25 @@ func TestLiveTestPattern(t *testing.T) {
 	}
 }
 
+func TestLiveH264(t *testing.T) {
+	requireFFmpeg(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := Start(ctx, Config{Input: "-re -f lavfi -i testsrc2=size=160x120:rate=30", Codec: "h264", FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if tr := c.Video.Track(); tr.Codec != "H264" || tr.Fmtp == "" {
+		t.Fatalf("track %+v", tr)
+	}
+	for i := range 10 {
+		if _, err := c.Video.Next(); err != nil {
+			t.Fatalf("access unit %d: %v", i, err)
+		}
+	}
+}
+
 func TestFFmpegFailures(t *testing.T) {
 	requireFFmpeg(t)
 	ctx := context.Background()
