@@ -61,7 +61,7 @@ func (s *h264Source) Next() (Sample, error) {
 			return Sample{}, err // names the access unit and offset
 		}
 	}
-	return Sample{Data: au.Data, Ticks: au.PTS, Offset: au.Time, Duration: au.Duration}, nil
+	return Sample{Data: au.Data, Ticks: au.PTS, Offset: au.Time, Duration: au.Duration, Keyframe: au.Keyframe}, nil
 }
 
 func (s *h264Source) Close() error { return closeIf(s.c) }

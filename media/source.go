@@ -48,6 +48,8 @@ type Sample struct {
 	// Duration is how long the sample lasts in ClockRate units when the
 	// file says (Opus, H264), else 0.
 	Duration uint32
+	// Keyframe reports that a decoder can start here (always, for Opus).
+	Keyframe bool
 }
 
 // Source yields the samples of a file in order.
@@ -159,7 +161,7 @@ func (s *ivfSource) Next() (Sample, error) {
 		return Sample{}, fmt.Errorf("frame %d: PTS %d before the first frame's %d", s.n-1, f.PTS, s.first)
 	}
 	rel := f.PTS - s.first
-	return Sample{Data: f.Data, Ticks: s.h.Ticks(rel, 90000), Offset: s.h.Duration(rel)}, nil
+	return Sample{Data: f.Data, Ticks: s.h.Ticks(rel, 90000), Offset: s.h.Duration(rel), Keyframe: ivf.IsKeyframe(s.h.FourCC, f.Data)}, nil
 }
 
 func (s *ivfSource) Close() error { return closeIf(s.c) }
@@ -190,7 +192,7 @@ func (s *oggSource) Next() (Sample, error) {
 		return Sample{}, fmt.Errorf("packet %d: %w", s.n, err)
 	}
 	s.n++
-	return Sample{Data: p.Data, Ticks: p.Start, Offset: time.Duration(p.Start) * time.Second / 48000, Duration: p.Duration}, nil
+	return Sample{Data: p.Data, Ticks: p.Start, Offset: time.Duration(p.Start) * time.Second / 48000, Duration: p.Duration, Keyframe: true}, nil
 }
 
 func (s *oggSource) Close() error { return closeIf(s.c) }

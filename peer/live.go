@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/webrtc-cli/webrtc-cli/media"
-	"github.com/webrtc-cli/webrtc-cli/media/ivf"
 	"github.com/webrtc-cli/webrtc-cli/media/pace"
 )
 
@@ -27,10 +26,9 @@ type LiveInput struct {
 // joins late starts at the next keyframe, and one that falls behind skips
 // to the next keyframe too: the encoder is not waiting for anyone.
 type liveTrack struct {
-	src    media.Source
-	info   media.Track
-	fourcc string
-	paced  bool
+	src   media.Source
+	info  media.Track
+	paced bool
 
 	mu    sync.Mutex
 	subs  map[*liveSub]struct{}
@@ -44,11 +42,9 @@ type liveSub struct {
 	started bool
 }
 
-var fourccs = map[string]string{"VP8": "VP80", "VP9": "VP90", "AV1": "AV01"}
-
 func newLiveTrack(src media.Source, paced bool) *liveTrack {
 	info := src.Track()
-	return &liveTrack{src: src, info: info, fourcc: fourccs[info.Codec], paced: paced,
+	return &liveTrack{src: src, info: info, paced: paced,
 		subs: map[*liveSub]struct{}{}, first: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -87,7 +83,7 @@ func (l *liveTrack) run(ctx context.Context) {
 				return
 			}
 		}
-		key := !l.info.Video() || ivf.IsKeyframe(l.fourcc, s.Data)
+		key := s.Keyframe
 		l.mu.Lock()
 		for sub := range l.subs {
 			if !sub.started && !key {

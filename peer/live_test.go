@@ -129,3 +129,34 @@ func TestPipedFileIsPacedAndExact(t *testing.T) {
 	}
 	compareIVF(t, testdata("vp8.ivf"), findFile(t, <-rep, "pipe", "video"), false)
 }
+
+// A live H264 capture: the receiver starts at an IDR (SPS/PPS repeated
+// before every one) and records a decodable Annex-B file.
+func TestLiveH264(t *testing.T) {
+	requireTool(t, "ffmpeg")
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cap, err := capture.Start(ctx, capture.Config{Input: "-re -f lavfi -i testsrc2=size=320x240:rate=30", Codec: "h264", FPS: 30, Keyint: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cap.Close()
+	rep := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "live264"}, Out: t.TempDir(), Duration: 2 * time.Second})
+	sctx, stop := context.WithCancel(ctx)
+	sent := make(chan error, 1)
+	go func() {
+		_, err := Send(sctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "live264", Name: "cam"}, Live: &LiveInput{Sources: []media.Source{cap.Video}, Wait: cap.Wait}})
+		sent <- err
+	}()
+	r := <-rep
+	stop()
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	path := findFile(t, r, "cam", "video")
+	ffprobeClean(t, path)
+	if aus := readH264(t, path); len(aus) < 20 {
+		t.Fatalf("%d access units in 2 s of live H264", len(aus))
+	}
+}
