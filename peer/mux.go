@@ -136,6 +136,20 @@ func (m *callMux) flushLocked() error {
 		}
 	}
 	if m.w == nil {
+		// Video first, whatever order the tracks arrived in: players and
+		// tools expect it, and the file is the same from run to run.
+		slices.SortStableFunc(m.tracks, func(a, b *muxTrack) int {
+			if a.video == b.video {
+				return 0
+			}
+			if a.video {
+				return -1
+			}
+			return 1
+		})
+		for i, t := range m.tracks {
+			t.idx = i
+		}
 		specs := make([]mkv.TrackSpec, len(m.tracks))
 		for i, t := range m.tracks {
 			specs[i] = t.spec
