@@ -235,31 +235,33 @@ func ntpMiddle(t time.Time) uint32 {
 }
 
 // awaitDelivered waits until a receiver report covers the last packet and
-// one more report has come (retransmissions in between), or timeout.
-func (o *outTrack) awaitDelivered(ctx context.Context, timeout time.Duration) {
+// one more report has come (retransmissions in between), or timeout. It
+// reports whether delivery was confirmed: some receivers (Chromium, for
+// audio) report too rarely to tell.
+func (o *outTrack) awaitDelivered(ctx context.Context, timeout time.Duration) bool {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		o.mu.Lock()
 		acked := o.acked
 		o.mu.Unlock()
-		if !acked.IsZero() && time.Since(acked) > 0 {
+		if !acked.IsZero() {
 			// One more report after the one that covered the end.
 			select {
 			case <-o.reports:
-				return
+				return true
 			case <-deadline.C:
-				return
+				return true
 			case <-ctx.Done():
-				return
+				return false
 			}
 		}
 		select {
 		case <-o.reports:
 		case <-deadline.C:
-			return
+			return false
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
 }

@@ -351,15 +351,26 @@ func (s *sender) Connected(c *Call) {
 		return
 	}
 	// Everything is sent: wait until the receiver's reports show the last
-	// packets arrived, leaving time for retransmissions, then say bye.
-	for _, o := range outs {
-		o.awaitDelivered(c.Context(), s.cfg.Drain)
+	// packets arrived, leaving time for retransmissions, then say bye. The
+	// tracks wait together, so one whose reports are rare costs Drain once.
+	confirmed := make([]bool, len(outs))
+	for i, o := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			confirmed[i] = o.awaitDelivered(c.Context(), s.cfg.Drain)
+		}()
 	}
+	wg.Wait()
 	if c.Context().Err() != nil {
 		return
 	}
-	for _, o := range outs {
-		o.stats.Complete = true
+	for i, o := range outs {
+		// Complete means the receiver's reports confirmed it all.
+		o.stats.Complete = confirmed[i]
+		if !confirmed[i] {
+			c.Log.Info("receiver never confirmed the end of a track; saying bye anyway", "codec", o.file.info.Codec)
+		}
 	}
 	n := s.completed.Add(1)
 	c.Log.Info("receiver has the whole file; saying bye", "completed", n)
