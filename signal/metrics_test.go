@@ -51,3 +51,22 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestEmbeddedPage(t *testing.T) {
+	_, url := testServer(t, ServerConfig{Page: Page()})
+	base := "http" + strings.TrimSuffix(strings.TrimPrefix(url, "ws"), "/ws")
+	for path, want := range map[string]string{"/": "<script", "/app.js": "import", "/style.css": "{"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("GET %s: %s, %d bytes", path, resp.Status, len(body))
+		}
+	}
+	// An upgrade on / is the WebSocket, not the page.
+	c := dialRaw(t, strings.TrimSuffix(url, "/ws")+"/")
+	c.barrier()
+}
