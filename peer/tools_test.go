@@ -1,23 +1,13 @@
 package peer
 
 import (
-	"os"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"os/exec"
 	"testing"
 )
 
-// requireTool skips a test that needs an external tool when it is missing,
-// unless CI is set: then it fails, so CI always runs the test.
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is required when CI is set (.ci/run installs it)", name)
-	}
-	t.Skipf("%s not installed; skipping (set CI=1 to make this a failure)", name)
-}
+// requireTool is mediatest.RequireTool: skip without the tool, fail in CI.
+func requireTool(t *testing.T, name string) { mediatest.RequireTool(t, name) }
 
 // ffprobeClean decodes a whole file with ffmpeg and fails on any error it
 // reports.

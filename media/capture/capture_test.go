@@ -3,24 +3,14 @@ package capture
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-func requireFFmpeg(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("ffmpeg is required when CI is set")
-	}
-	t.Skip("ffmpeg not installed; skipping (set CI=1 to make this a failure)")
-}
+func requireFFmpeg(t *testing.T) { mediatest.RequireTool(t, "ffmpeg") }
 
 func TestArgs(t *testing.T) {
 	cases := []struct {

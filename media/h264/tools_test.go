@@ -3,6 +3,7 @@ package h264
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,21 +22,8 @@ func mustRead(t testing.TB, name string) []byte {
 	return b
 }
 
-// requireTool returns the path of an external tool. Without it the test is
-// skipped on a workstation but fails in CI, where a silent skip would hide
-// that the ffprobe checks never ran.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found but CI is set: install ffmpeg", name)
-	}
-	t.Skipf("%s not found; install ffmpeg to run this test", name)
-	return ""
-}
+// requireTool is mediatest.RequireTool: skip without the tool, fail in CI.
+func requireTool(t testing.TB, name string) string { return mediatest.RequireTool(t, name) }
 
 // probePacket is one packet as ffprobe's h264 parser splits the stream.
 type probePacket struct {

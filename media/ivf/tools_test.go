@@ -3,27 +3,14 @@ package ivf
 import (
 	"bytes"
 	"encoding/json"
-	"os"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"os/exec"
 	"strconv"
 	"testing"
 )
 
-// requireTool returns the path of an external tool. Without it the test is
-// skipped on a workstation but fails in CI, where a silent skip would hide
-// that the ffprobe checks never ran.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found but CI is set: install ffmpeg", name)
-	}
-	t.Skipf("%s not found; install ffmpeg to run this test", name)
-	return ""
-}
+// requireTool is mediatest.RequireTool: skip without the tool, fail in CI.
+func requireTool(t testing.TB, name string) string { return mediatest.RequireTool(t, name) }
 
 // probe is the part of ffprobe's JSON output the tests look at.
 type probe struct {

@@ -1,0 +1,26 @@
+// Package mediatest holds what the media tests of every package share:
+// finding the external tools (ffmpeg, ffprobe, chromium) they check
+// against.
+package mediatest
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// RequireTool returns the path of an external tool. Without it the test is
+// skipped on a workstation but fails in CI (CI set), where a silent skip
+// would hide that the checks never ran; .ci/run installs the tools.
+func RequireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not found but CI is set: .ci/run installs it", name)
+	}
+	t.Skipf("%s not found; install it to run this test (set CI=1 to make this a failure)", name)
+	return ""
+}
