@@ -25,7 +25,8 @@ func newReceiveCmd(g *globalOptions) *cobra.Command {
 		Use:   "receive --out DIR",
 		Short: "Record every track every sender in a room sends",
 		Long: `receive writes every incoming track of every sender of the room to
-DIR/<sender>/<track>.ivf (VP8, VP9, AV1) or .ogg (Opus), without re-encoding.
+DIR/<sender>/<track>.ivf (VP8, VP9, AV1), .h264 (Annex-B) or .ogg (Opus),
+without re-encoding; with --format webm|mkv, one file per sender instead.
 Lost packets are recovered with NACK; a frame that cannot be recovered is
 never written: the file resumes at the next keyframe. Files are finalized
 when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
