@@ -56,6 +56,11 @@ type Capture struct {
 // Start runs ffmpeg and waits for the first video frame and audio packet,
 // so that a bad device or input fails here with ffmpeg's own message.
 func Start(ctx context.Context, cfg Config) (*Capture, error) {
+	if runtime.GOOS == "windows" {
+		// ffmpeg's two outputs come through inherited fds 3 and 4, which
+		// Go cannot hand a child on Windows.
+		return nil, errors.New("capture through ffmpeg is not supported on Windows yet; pipe ffmpeg's IVF or Ogg output into 'send --file -' instead")
+	}
 	args, hasVideo, hasAudio, err := Args(cfg)
 	if err != nil {
 		return nil, err
