@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -40,31 +39,36 @@ type Config struct {
 	Bitrate string // e.g. 1M
 	Keyint  int    // frames between keyframes; default 1 s worth
 	OS      string // target platform for device input; default runtime.GOOS
-	Logger  *slog.Logger
+	// Split runs one ffmpeg per stream (as on Windows, where a child
+	// cannot inherit extra pipes); an input with both is opened twice.
+	Split  bool
+	Logger *slog.Logger
 }
 
-// Capture is a running ffmpeg.
+// Capture is a running capture: one ffmpeg writing both streams to
+// inherited pipes, or (Windows, or Config.Split) one ffmpeg per stream
+// writing to its standard output.
 type Capture struct {
 	Video, Audio media.Source // nil when not captured
-	cmd          *exec.Cmd
-	done         chan struct{}
+	procs        []*proc
+	exited       chan struct{} // closed when the first ffmpeg exits
+	exitOnce     sync.Once
+	done         chan struct{} // closed when all have exited
 	err          error
-	stderrTail   *tail
 	closeOnce    sync.Once
+}
+
+// proc is one ffmpeg child.
+type proc struct {
+	cmd  *exec.Cmd
+	tail *tail
+	done chan struct{}
+	err  error
 }
 
 // Start runs ffmpeg and waits for the first video frame and audio packet,
 // so that a bad device or input fails here with ffmpeg's own message.
 func Start(ctx context.Context, cfg Config) (*Capture, error) {
-	if runtime.GOOS == "windows" {
-		// ffmpeg's two outputs come through inherited fds 3 and 4, which
-		// Go cannot hand a child on Windows.
-		return nil, errors.New("capture through ffmpeg is not supported on Windows yet; pipe ffmpeg's IVF or Ogg output into 'send --file -' instead")
-	}
-	args, hasVideo, hasAudio, err := Args(cfg)
-	if err != nil {
-		return nil, err
-	}
 	bin := cfg.FFmpeg
 	if bin == "" {
 		bin = "ffmpeg"
@@ -77,47 +81,65 @@ func Start(ctx context.Context, cfg Config) (*Capture, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cmd := exec.CommandContext(ctx, path, args...)
-	var pipes []*os.File
-	var readers []*os.File
-	for range 2 {
-		r, w, err := os.Pipe()
+	c := &Capture{exited: make(chan struct{}), done: make(chan struct{})}
+	var videoR, audioR *os.File
+	if cfg.Split || runtime.GOOS == "windows" {
+		// Go cannot hand a Windows child extra pipes: one ffmpeg per
+		// stream, each on its standard output.
+		va, aa, err := SplitArgs(cfg)
 		if err != nil {
 			return nil, err
 		}
-		readers, pipes = append(readers, r), append(pipes, w)
+		for _, a := range []struct {
+			args []string
+			out  **os.File
+		}{{va, &videoR}, {aa, &audioR}} {
+			if a.args == nil {
+				continue
+			}
+			rs, err := c.launch(ctx, path, a.args, false, log)
+			if err != nil {
+				c.Close()
+				return nil, err
+			}
+			*a.out = rs[0]
+		}
+	} else {
+		args, hasVideo, hasAudio, err := Args(cfg)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := c.launch(ctx, path, args, true, log)
+		if err != nil {
+			return nil, err
+		}
+		videoR, audioR = rs[0], rs[1]
+		if !hasVideo {
+			videoR.Close()
+			videoR = nil
+		}
+		if !hasAudio {
+			audioR.Close()
+			audioR = nil
+		}
 	}
-	cmd.ExtraFiles = pipes // fd 3: video IVF, fd 4: audio Ogg
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	log.Debug("starting ffmpeg", "args", strings.Join(args, " "))
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting ffmpeg: %w", err)
-	}
-	for _, w := range pipes {
-		w.Close() // the child has its copies
-	}
-	c := &Capture{cmd: cmd, done: make(chan struct{}), stderrTail: &tail{}}
-	go c.logStderr(stderr, log)
 	go func() {
-		err := cmd.Wait()
-		c.err = c.describe(err)
+		var errs []error
+		for _, p := range c.procs {
+			<-p.done
+			errs = append(errs, p.err)
+		}
+		c.err = errors.Join(errs...)
 		close(c.done)
 	}()
 	opened := make(chan error, 1)
 	go func() {
 		var err error
-		if hasVideo {
-			c.Video, err = media.NewSource(readers[0])
-		} else {
-			readers[0].Close()
+		if videoR != nil {
+			c.Video, err = media.NewSource(videoR)
 		}
-		if err == nil && hasAudio {
-			c.Audio, err = media.NewSource(readers[1])
-		} else if !hasAudio {
-			readers[1].Close()
+		if err == nil && audioR != nil {
+			c.Audio, err = media.NewSource(audioR)
 		}
 		opened <- err
 	}()
@@ -132,15 +154,76 @@ func Start(ctx context.Context, cfg Config) (*Capture, error) {
 			return nil, fmt.Errorf("reading ffmpeg's output: %w", err)
 		}
 		return c, nil
-	case <-c.done:
-		for _, r := range readers {
-			r.Close()
+	case <-c.exited:
+		// An ffmpeg that exits before its first frame failed to open its
+		// input: report it, and stop any other. The opener still owns
+		// Video and Audio until it returns, so close its pipes instead.
+		c.signal()
+		for _, r := range []*os.File{videoR, audioR} {
+			if r != nil {
+				r.Close()
+			}
 		}
+		<-opened
+		<-c.done
 		if c.err == nil {
 			c.err = errors.New("ffmpeg exited before producing media")
 		}
 		return nil, c.err
 	}
+}
+
+// launch starts one ffmpeg. Its outputs are fds 3 and 4 (extra) or its
+// standard output; it returns our ends.
+func (c *Capture) launch(ctx context.Context, path string, args []string, extra bool, log *slog.Logger) ([]*os.File, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
+	n := 1
+	if extra {
+		n = 2
+	}
+	var ours, theirs []*os.File
+	for range n {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		ours, theirs = append(ours, r), append(theirs, w)
+	}
+	if extra {
+		cmd.ExtraFiles = theirs // fd 3: video, fd 4: audio
+	} else {
+		cmd.Stdout = theirs[0]
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("starting ffmpeg", "args", strings.Join(args, " "))
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting ffmpeg: %w", err)
+	}
+	for _, w := range theirs {
+		w.Close() // the child has its copies
+	}
+	p := &proc{cmd: cmd, tail: &tail{}, done: make(chan struct{})}
+	c.procs = append(c.procs, p)
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.tail.add(sc.Text())
+			log.Debug("ffmpeg", "line", sc.Text())
+		}
+	}()
+	go func() {
+		<-logged // all of stderr read, so the error message is whole
+		err := cmd.Wait()
+		p.err = p.describe(err)
+		close(p.done)
+		c.exitOnce.Do(func() { close(c.exited) })
+	}()
+	return ours, nil
 }
 
 // Wait waits for ffmpeg to exit and returns Err.
@@ -162,12 +245,18 @@ func (c *Capture) Err() error {
 	}
 }
 
+func (c *Capture) signal() {
+	for _, p := range c.procs {
+		if p.cmd.Process != nil {
+			p.cmd.Process.Signal(os.Interrupt)
+		}
+	}
+}
+
 // Close stops ffmpeg.
 func (c *Capture) Close() error {
 	c.closeOnce.Do(func() {
-		if c.cmd.Process != nil {
-			c.cmd.Process.Signal(os.Interrupt)
-		}
+		c.signal()
 		if c.Video != nil {
 			c.Video.Close()
 		}
@@ -178,23 +267,14 @@ func (c *Capture) Close() error {
 	return nil
 }
 
-func (c *Capture) describe(err error) error {
+func (p *proc) describe(err error) error {
 	if err == nil {
 		return nil
 	}
-	if msg := c.stderrTail.String(); msg != "" {
+	if msg := p.tail.String(); msg != "" {
 		return fmt.Errorf("ffmpeg failed: %v: %s", err, msg)
 	}
 	return fmt.Errorf("ffmpeg failed: %w", err)
-}
-
-func (c *Capture) logStderr(r io.Reader, log *slog.Logger) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		c.stderrTail.add(line)
-		log.Debug("ffmpeg", "line", line)
-	}
 }
 
 // tail keeps ffmpeg's last stderr lines for error messages.
@@ -218,66 +298,116 @@ func (t *tail) String() string {
 	return strings.Join(t.lines, " | ")
 }
 
-// Args builds ffmpeg's command line for cfg and says which outputs it has.
+// Args builds the command line of one ffmpeg writing video to fd 3 and
+// audio to fd 4, and says which outputs it has.
 func Args(cfg Config) (args []string, video, audio bool, err error) {
+	inputs, vin, ain, err := plan(cfg)
+	if err != nil {
+		return nil, false, false, err
+	}
+	args = header()
+	for _, in := range inputs {
+		args = append(args, in...)
+	}
+	if vin >= 0 {
+		out, err := videoOutput(cfg, vin, "pipe:3")
+		if err != nil {
+			return nil, false, false, err
+		}
+		args = append(args, out...)
+	}
+	if ain >= 0 {
+		args = append(args, audioOutput(ain, "pipe:4")...)
+	}
+	return args, vin >= 0, ain >= 0, nil
+}
+
+// SplitArgs builds one ffmpeg per stream, each writing to its standard
+// output: for platforms where a child cannot inherit extra pipes
+// (Windows). An input with both streams is then opened twice. nil means
+// no such stream.
+func SplitArgs(cfg Config) (video, audio []string, err error) {
+	inputs, vin, ain, err := plan(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if vin >= 0 {
+		out, err := videoOutput(cfg, 0, "pipe:1")
+		if err != nil {
+			return nil, nil, err
+		}
+		video = append(append(header(), inputs[vin]...), out...)
+	}
+	if ain >= 0 {
+		audio = append(append(header(), inputs[ain]...), audioOutput(0, "pipe:1")...)
+	}
+	return video, audio, nil
+}
+
+func header() []string { return []string{"-hide_banner", "-nostdin", "-loglevel", "warning"} }
+
+// plan splits what to capture into ffmpeg inputs (each the options before
+// an -i, and the -i) and says which gives the video and which the audio
+// (-1: none).
+func plan(cfg Config) (inputs [][]string, vin, ain int, err error) {
 	goos := cfg.OS
 	if goos == "" {
 		goos = runtime.GOOS
 	}
-	args = []string{"-hide_banner", "-nostdin", "-loglevel", "warning"}
-	var vin, ain int = -1, -1
+	vin, ain = -1, -1
 	switch {
 	case cfg.Input != "":
-		in, err := splitArgs(cfg.Input)
+		args, err := splitArgs(cfg.Input)
 		if err != nil {
-			return nil, false, false, err
+			return nil, -1, -1, err
 		}
-		n := 0
-		for _, a := range in {
-			if a == "-i" {
-				n++
+		var cur []string
+		for i := 0; i < len(args); i++ {
+			cur = append(cur, args[i])
+			if args[i] == "-i" && i+1 < len(args) {
+				i++
+				inputs, cur = append(inputs, append(cur, args[i])), nil
 			}
 		}
-		if n == 0 {
-			return nil, false, false, fmt.Errorf("--ffmpeg-input %q has no -i", cfg.Input)
+		if len(inputs) == 0 {
+			return nil, -1, -1, fmt.Errorf("--ffmpeg-input %q has no -i", cfg.Input)
 		}
-		args = append(args, in...)
+		// What follows the last input applies to it.
+		inputs[len(inputs)-1] = append(inputs[len(inputs)-1], cur...)
 		vin = 0
-		if n >= 2 {
+		if len(inputs) >= 2 {
 			ain = 1
 		}
 	case cfg.Device != "" || cfg.AudioDevice != "":
-		i := 0
 		if cfg.Device != "" {
-			args = append(args, videoInput(goos, cfg)...)
-			vin, i = i, i+1
+			vin, inputs = len(inputs), append(inputs, videoInput(goos, cfg))
 		}
 		if cfg.AudioDevice != "" {
-			args = append(args, audioInput(goos, cfg.AudioDevice)...)
-			ain = i
+			ain, inputs = len(inputs), append(inputs, audioInput(goos, cfg.AudioDevice))
 		}
 	default:
-		return nil, false, false, errors.New("nothing to capture: give a device or an ffmpeg input")
+		return nil, -1, -1, errors.New("nothing to capture: give a device or an ffmpeg input")
 	}
-	if vin >= 0 {
-		enc, err := videoEncoder(cfg)
-		if err != nil {
-			return nil, false, false, err
-		}
-		args = append(args, "-map", strconv.Itoa(vin)+":v:0")
-		args = append(args, enc...)
-		format := "ivf"
-		if strings.EqualFold(cfg.Codec, "h264") {
-			format = "h264" // Annex-B
-		}
-		args = append(args, "-f", format, "-flush_packets", "1", "pipe:3")
+	return inputs, vin, ain, nil
+}
+
+func videoOutput(cfg Config, input int, pipe string) ([]string, error) {
+	enc, err := videoEncoder(cfg)
+	if err != nil {
+		return nil, err
 	}
-	if ain >= 0 {
-		args = append(args, "-map", strconv.Itoa(ain)+":a:0",
-			"-c:a", "libopus", "-application", "lowdelay", "-frame_duration", "20", "-b:a", "64k", "-ar", "48000",
-			"-f", "ogg", "-page_duration", "20000", "-flush_packets", "1", "pipe:4")
+	format := "ivf"
+	if strings.EqualFold(cfg.Codec, "h264") {
+		format = "h264" // Annex-B
 	}
-	return args, vin >= 0, ain >= 0, nil
+	out := append([]string{"-map", strconv.Itoa(input) + ":v:0"}, enc...)
+	return append(out, "-f", format, "-flush_packets", "1", pipe), nil
+}
+
+func audioOutput(input int, pipe string) []string {
+	return []string{"-map", strconv.Itoa(input) + ":a:0",
+		"-c:a", "libopus", "-application", "lowdelay", "-frame_duration", "20", "-b:a", "64k", "-ar", "48000",
+		"-f", "ogg", "-page_duration", "20000", "-flush_packets", "1", pipe}
 }
 
 func videoInput(goos string, cfg Config) []string {
@@ -426,5 +556,5 @@ func ListDevices(ctx context.Context, ffmpeg, goos string) (string, error) {
 	return b.String(), nil
 }
 
-// PID is ffmpeg's process id.
-func (c *Capture) PID() int { return c.cmd.Process.Pid }
+// PID is the (first) ffmpeg's process id.
+func (c *Capture) PID() int { return c.procs[0].cmd.Process.Pid }

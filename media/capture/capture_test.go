@@ -89,6 +89,38 @@ func TestLiveTestPattern(t *testing.T) {
 	}
 }
 
+// Split mode (one ffmpeg per stream, as on Windows) delivers both
+// streams too.
+func TestSplitProcesses(t *testing.T) {
+	requireFFmpeg(t)
+	v, a, err := SplitArgs(Config{Input: "-re -f lavfi -i testsrc2=size=160x120:rate=30 -f lavfi -i sine -t 5"})
+	if err != nil || strings.Contains(strings.Join(v, " "), "sine") || !strings.Contains(strings.Join(a, " "), "sine") ||
+		!strings.Contains(strings.Join(v, " "), "pipe:1") || !strings.Contains(strings.Join(a, " "), "-t 5") {
+		t.Fatalf("split args\nvideo %q\naudio %q\n%v", v, a, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := Start(ctx, Config{Input: "-re -f lavfi -i testsrc2=size=160x120:rate=30 -f lavfi -i sine=sample_rate=48000", Split: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if len(c.procs) != 2 || c.Video == nil || c.Audio == nil {
+		t.Fatalf("%d processes", len(c.procs))
+	}
+	for i := range 5 {
+		if _, err := c.Video.Next(); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if _, err := c.Audio.Next(); err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+	}
+	if _, err := Start(ctx, Config{Device: "/dev/no-such-camera", OS: "linux", Split: true}); err == nil || !strings.Contains(err.Error(), "ffmpeg failed") {
+		t.Fatalf("bad device, split: %v", err)
+	}
+}
+
 func TestLiveH264(t *testing.T) {
 	requireFFmpeg(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -124,7 +156,7 @@ func TestFFmpegFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.cmd.Process.Kill()
+	c.procs[0].cmd.Process.Kill()
 	for {
 		if _, err := c.Video.Next(); err != nil {
 			break
