@@ -21,7 +21,7 @@ type av1Info struct {
 // false if the OBU framing or a sequence header is malformed.
 func av1Scan(tu []byte) (av1Info, bool) {
 	var info av1Info
-	var seq av1Seq
+	var seq AV1SequenceHeader
 	sawFrame := false
 	for len(tu) > 0 {
 		typ, payload, rest, ok := nextOBU(tu)
@@ -31,12 +31,12 @@ func av1Scan(tu []byte) (av1Info, bool) {
 		tu = rest
 		switch typ {
 		case obuSequenceHeader:
-			s, ok := parseAV1Seq(payload)
+			s, ok := ParseAV1SequenceHeader(payload)
 			if !ok {
 				return info, false
 			}
 			seq, info.hasSeq = s, true
-			info.width, info.height = s.width, s.height
+			info.width, info.height = s.Width, s.Height
 		case obuFrameHeader, obuFrame:
 			if sawFrame || !info.hasSeq {
 				// Without the sequence header we cannot tell a reduced
@@ -44,7 +44,7 @@ func av1Scan(tu []byte) (av1Info, bool) {
 				continue
 			}
 			sawFrame = true
-			info.key = av1KeyFrame(payload, seq.reducedStill)
+			info.key = av1KeyFrame(payload, seq.ReducedStill)
 		}
 	}
 	return info, true

@@ -1,6 +1,10 @@
 package mkv
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/webrtc-cli/webrtc-cli/media/ivf"
+)
 
 // AV1 OBU types (AV1 spec 6.2.2) that matter here.
 const (
@@ -109,15 +113,15 @@ func av1Block(tu []byte) (block []byte, seq obu, hasSeq bool, err error) {
 // 2.3.3) whose configOBUs is the sequence header, as Matroska's V_AV1
 // CodecPrivate. It also returns the maximum frame size.
 func av1Config(seq obu) (av1C []byte, width, height int, err error) {
-	s, ok := parseAV1Seq(seq.payload)
-	if !ok {
+	s, ok := ivf.ParseAV1SequenceHeader(seq.payload)
+	if !ok || !s.Complete {
 		return nil, 0, 0, fmt.Errorf("%w: malformed AV1 sequence header", ErrBadFrame)
 	}
 	b := []byte{
 		0x81, // marker, version 1
-		s.profile<<5 | s.level0,
-		s.tier0<<7 | s.highBitdepth<<6 | s.twelveBit<<5 | s.mono<<4 |
-			s.subX<<3 | s.subY<<2 | s.chromaPos,
+		s.Profile<<5 | s.Level0,
+		s.Tier0<<7 | s.HighBitdepth<<6 | s.TwelveBit<<5 | s.Mono<<4 |
+			s.SubX<<3 | s.SubY<<2 | s.ChromaPos,
 		0, // no initial_presentation_delay
 	}
 	raw := seq.raw
@@ -126,5 +130,5 @@ func av1Config(seq obu) (av1C []byte, width, height int, err error) {
 		raw = appendLEB128(raw, uint64(len(seq.payload)))
 		raw = append(raw, seq.payload...)
 	}
-	return append(b, raw...), s.width, s.height, nil
+	return append(b, raw...), s.Width, s.Height, nil
 }
