@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/pace"
@@ -48,10 +49,8 @@ func (o *outTrack) stream(ctx context.Context, s *sender, start time.Time) error
 	}
 	// A few padding packets first: if the first media packet is lost the
 	// receiver sees the gap and asks for it (see Packetizer.Padding).
-	for _, p := range pk.Padding(o.rtpBase, 3) {
-		if err := o.track.WriteRTP(p); err != nil && !errors.Is(err, io.ErrClosedPipe) {
-			return err
-		}
+	if err := o.write(pk.Padding(o.rtpBase, 3)); err != nil {
+		return err
 	}
 	if o.live != nil {
 		return o.streamLive(ctx, s, pk)
@@ -96,19 +95,9 @@ func (o *outTrack) playOnce(ctx context.Context, s *sender, pk *rtpio.Packetizer
 		if err := pacer.Wait(ctx, loopOffset+smp.Offset); err != nil {
 			return end, nil
 		}
-		pkts, err := pk.Packetize(smp.Data, o.rtpBase+uint32(loopTicks+smp.Ticks))
-		if err != nil {
+		if err := o.sendFrame(s, pk, smp.Data, o.rtpBase+uint32(loopTicks+smp.Ticks)); err != nil {
 			return end, err
 		}
-		for _, p := range pkts {
-			if err := o.track.WriteRTP(p); err != nil && !errors.Is(err, io.ErrClosedPipe) {
-				return end, err
-			}
-		}
-		o.stats.Frames++
-		o.stats.Bytes += int64(len(smp.Data))
-		s.frames.Add(1)
-		s.bytes.Add(int64(len(smp.Data)))
 		// Where the file ends: the last sample's end when the file says
 		// (Opus), else one more frame interval after the last frame.
 		if smp.Duration > 0 {
@@ -147,20 +136,37 @@ func (o *outTrack) streamLive(ctx context.Context, s *sender, pk *rtpio.Packetiz
 		if first {
 			base, first = smp.Ticks, false
 		}
-		pkts, err := pk.Packetize(smp.Data, o.rtpBase+uint32(smp.Ticks-base))
-		if err != nil {
+		if err := o.sendFrame(s, pk, smp.Data, o.rtpBase+uint32(smp.Ticks-base)); err != nil {
 			return err
 		}
-		for _, p := range pkts {
-			if err := o.track.WriteRTP(p); err != nil && !errors.Is(err, io.ErrClosedPipe) {
-				return err
-			}
-		}
-		o.stats.Frames++
-		o.stats.Bytes += int64(len(smp.Data))
-		s.frames.Add(1)
-		s.bytes.Add(int64(len(smp.Data)))
 	}
+}
+
+// sendFrame packetizes one frame at its exact RTP timestamp, writes the
+// packets and counts the frame.
+func (o *outTrack) sendFrame(s *sender, pk *rtpio.Packetizer, data []byte, ts uint32) error {
+	pkts, err := pk.Packetize(data, ts)
+	if err != nil {
+		return err
+	}
+	if err := o.write(pkts); err != nil {
+		return err
+	}
+	o.stats.Frames++
+	o.stats.Bytes += int64(len(data))
+	s.frames.Add(1)
+	s.bytes.Add(int64(len(data)))
+	return nil
+}
+
+// write sends packets; a track whose call is closing drops them quietly.
+func (o *outTrack) write(pkts []*rtp.Packet) error {
+	for _, p := range pkts {
+		if err := o.track.WriteRTP(p); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (o *outTrack) finishStats(p *pace.Pacer) {

@@ -110,7 +110,7 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	defer stop()
 	h := &receiver{cfg: cfg, log: log, stop: stop, report: newReport("receive"), dirs: map[string]string{}}
 	if cfg.Progress != nil {
-		go h.progress(ctx, cfg.Progress)
+		go every(ctx, time.Second, func() { cfg.Progress(h.status()) })
 	}
 	err = NewManager(sig, api, h, signal.RoleReceiver, cfg.Net.ICEServers, log).Run(ctx)
 	h.wg.Wait()
@@ -265,17 +265,8 @@ func (ic *inCall) create(base, ext string, open func(string) (*os.File, error)) 
 	return nil, fmt.Errorf("too many files named %s in %s", base, ic.dir)
 }
 
-func (r *receiver) progress(ctx context.Context, f func(ReceiveStatus)) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f(ReceiveStatus{Tracks: int(r.recording.Load()), Completed: int(r.completed.Load()), Frames: r.frames.Load(), Bytes: r.bytes.Load()})
-		}
-	}
+func (r *receiver) status() ReceiveStatus {
+	return ReceiveStatus{Tracks: int(r.recording.Load()), Completed: int(r.completed.Load()), Frames: r.frames.Load(), Bytes: r.bytes.Load()}
 }
 
 // codecName maps a negotiated MIME type to the codec names of media/.

@@ -104,7 +104,7 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	}
 	m := NewManager(sig, api, h, signal.RoleSender, cfg.Net.ICEServers, log)
 	if cfg.Progress != nil {
-		go h.progress(ctx, cfg.Progress)
+		go every(ctx, time.Second, func() { cfg.Progress(h.status()) })
 	}
 	liveDone := h.startLive(ctx, lives, cfg.Live)
 	err = m.Run(ctx)
@@ -389,19 +389,10 @@ func (s *sender) Ended(c *Call, cause error) {
 	}
 }
 
-func (s *sender) progress(ctx context.Context, f func(SendStatus)) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f(SendStatus{
-				Receivers: int(s.connected.Load()), Completed: int(s.completed.Load()),
-				Frames: s.frames.Load(), Bytes: s.bytes.Load(),
-				RTT: time.Duration(s.rtt.Load()), Loss: float64frombits(s.loss.Load()),
-			})
-		}
+func (s *sender) status() SendStatus {
+	return SendStatus{
+		Receivers: int(s.connected.Load()), Completed: int(s.completed.Load()),
+		Frames: s.frames.Load(), Bytes: s.bytes.Load(),
+		RTT: time.Duration(s.rtt.Load()), Loss: float64frombits(s.loss.Load()),
 	}
 }
