@@ -74,14 +74,21 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *
 		}
 		w = &oggOut{w: ow}
 	}
-	c.Log.Info("recording track", "file", name, "codec", codec)
-	asm, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: codec, MaxDelay: r.cfg.MaxDelay})
-	if err != nil {
-		closeF()
-		return
+	r.finishRecording(c, t, codec, w, closeF, rep, started, name)
+	if r.cfg.Stdout != nil {
+		r.stop() // the one track for standard output is done
 	}
-	rec := &recording{r: r, c: c, t: t, asm: asm, w: w, rep: rep, started: started, video: kind == "video", file: name}
-	rec.run()
+}
+
+// finishRecording reassembles t's packets into w until the call ends,
+// then finalizes the file and reports it. closeF closes what w writes to.
+func (r *receiver) finishRecording(c *Call, t *webrtc.TrackRemote, codec string, w frameWriter, closeF func() error, rep *TrackReport, started time.Time, name string) {
+	asm, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: codec, MaxDelay: r.cfg.MaxDelay})
+	if err == nil {
+		c.Log.Info("recording track", "file", name, "codec", codec)
+		rec := &recording{r: r, c: c, t: t, asm: asm, w: w, rep: rep, started: started, video: t.Kind() == webrtc.RTPCodecTypeVideo, file: name}
+		rec.run()
+	}
 	if err := w.Close(); err != nil && rep.Error == "" {
 		rep.Error = fmt.Sprintf("%s: %v", name, err)
 		c.Log.Error("finishing the recording", "file", name, "err", err)
@@ -92,9 +99,6 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *
 	c.Log.Info("recording closed", "file", name, "frames", rep.Frames, "dropped", rep.FramesDropped, "lost", rep.PacketsLost)
 	if r.cfg.OnFile != nil {
 		r.cfg.OnFile(name, rep)
-	}
-	if r.cfg.Stdout != nil {
-		r.stop() // the one track for standard output is done
 	}
 }
 
@@ -127,21 +131,8 @@ func (r *receiver) recordMuxed(c *Call, ic *inCall, t *webrtc.TrackRemote, recei
 		defer r.wg.Done()
 		readSenderReports(receiver, t.SSRC(), mt)
 	}()
-	asm, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: codec, MaxDelay: r.cfg.MaxDelay})
-	if err != nil {
-		mt.Close()
-		return
-	}
-	c.Log.Info("recording track", "file", ic.mux.name, "codec", codec)
-	rec := &recording{r: r, c: c, t: t, asm: asm, w: mt, rep: rep, started: started, video: kind == "video", file: ic.mux.name}
-	rec.run()
-	if err := mt.Close(); err != nil && rep.Error == "" {
-		rep.Error = err.Error()
-		c.Log.Error("finishing the recording", "file", ic.mux.name, "err", err)
-	}
-	if r.cfg.OnFile != nil {
-		r.cfg.OnFile(ic.mux.name, rep)
-	}
+	// The track's Close finishes the file when it is the call's last.
+	r.finishRecording(c, t, codec, mt, func() error { return nil }, rep, started, ic.mux.name)
 }
 
 // discard reads a track nobody records until the call ends: its packets
