@@ -41,7 +41,7 @@ func newH264Source(r io.Reader, c io.Closer, fps h264.Rational) (*h264Source, er
 	return &h264Source{
 		r:      hr,
 		c:      c,
-		track:  Track{Codec: "H264", ClockRate: 90000, Width: sps.Width, Height: sps.Height, Fmtp: h264.Fmtp(sps)},
+		track:  Track{Codec: H264, Width: sps.Width, Height: sps.Height, Fmtp: h264.Fmtp(sps)},
 		peeked: &au,
 	}, nil
 }

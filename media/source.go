@@ -17,24 +17,20 @@ import (
 	"github.com/webrtc-cli/webrtc-cli/media/ogg"
 )
 
-// ErrUnknownFormat is returned for a file that is neither IVF, Ogg Opus
-// nor an H264 Annex-B stream.
-var ErrUnknownFormat = errors.New("media: not an IVF, Ogg or H264 Annex-B file")
 
 // Track describes the stream of a file.
 type Track struct {
-	Codec     string // "VP8", "VP9", "AV1", "H264" or "opus"
-	ClockRate uint32 // RTP clock: 90000 for video, 48000 for Opus
-	Channels  uint16 // Opus only
-	Width     int    // video, from the first keyframe when known
-	Height    int
+	Codec    *Codec
+	Channels uint16 // Opus only
+	Width    int    // video, from the first keyframe when known
+	Height   int
 	// Fmtp is the SDP fmtp the stream needs (H264: from its SPS), or ""
 	// for the codec's defaults.
 	Fmtp string
 }
 
 // Video reports whether t is a video track.
-func (t Track) Video() bool { return t.Codec != "opus" }
+func (t Track) Video() bool { return t.Codec.Video() }
 
 // Sample is one frame (video) or packet (Opus) with its exact time.
 type Sample struct {
@@ -121,11 +117,11 @@ func newIVFSource(r io.Reader, c io.Closer) (*ivfSource, error) {
 		return nil, err
 	}
 	h := ir.Header()
-	codec := ivf.Codec(h.FourCC)
-	if codec == "" {
-		return nil, fmt.Errorf("%w: IVF codec %q (want VP80, VP90 or AV01)", ErrUnknownFormat, h.FourCC)
+	codec, err := CodecByFourCC(h.FourCC)
+	if err != nil {
+		return nil, err
 	}
-	s := &ivfSource{r: ir, c: c, h: h, track: Track{Codec: codec, ClockRate: 90000, Width: int(h.Width), Height: int(h.Height)}}
+	s := &ivfSource{r: ir, c: c, h: h, track: Track{Codec: codec, Width: int(h.Width), Height: int(h.Height)}}
 	// The first frame fixes the time origin and, as a keyframe, the size.
 	f, err := ir.Next()
 	if err != nil {
@@ -161,7 +157,7 @@ func (s *ivfSource) Next() (Sample, error) {
 		return Sample{}, fmt.Errorf("frame %d: PTS %d before the first frame's %d", s.n-1, f.PTS, s.first)
 	}
 	rel := f.PTS - s.first
-	return Sample{Data: f.Data, Ticks: s.h.Ticks(rel, 90000), Offset: s.h.Duration(rel), Keyframe: ivf.IsKeyframe(s.h.FourCC, f.Data)}, nil
+	return Sample{Data: f.Data, Ticks: s.h.Ticks(rel, 90000), Offset: s.h.Duration(rel), Keyframe: s.track.Codec.Keyframe(f.Data)}, nil
 }
 
 func (s *ivfSource) Close() error { return closeIf(s.c) }
@@ -178,7 +174,7 @@ func newOggSource(r io.Reader, c io.Closer) (*oggSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &oggSource{r: or, c: c, track: Track{Codec: "opus", ClockRate: 48000, Channels: or.Head().Channels}}, nil
+	return &oggSource{r: or, c: c, track: Track{Codec: Opus, Channels: or.Head().Channels}}, nil
 }
 
 func (s *oggSource) Track() Track { return s.track }

@@ -14,6 +14,7 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/media"
 )
 
 // NetOptions are the network settings send and receive share.
@@ -47,28 +48,27 @@ var videoFeedback = []webrtc.RTCPFeedback{
 	{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
 }
 
-// Codec returns the codec parameters webrtc-cli registers for name (VP8,
-// VP9, AV1, H264 or opus); channels only matters for Opus, where 2 announces a
-// stereo stream.
-func Codec(name string, channels uint16) (webrtc.RTPCodecParameters, error) {
-	switch name {
-	case "VP8", "vp8":
+// Codec returns the codec parameters webrtc-cli registers for c; channels
+// only matters for Opus, where 2 announces a stereo stream.
+func Codec(c *media.Codec, channels uint16) (webrtc.RTPCodecParameters, error) {
+	switch c {
+	case media.VP8:
 		return webrtc.RTPCodecParameters{PayloadType: ptVP8, RTPCodecCapability: webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback}}, nil
-	case "VP9", "vp9":
+	case media.VP9:
 		return webrtc.RTPCodecParameters{PayloadType: ptVP9, RTPCodecCapability: webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeVP9, ClockRate: 90000, SDPFmtpLine: "profile-id=0", RTCPFeedback: videoFeedback}}, nil
-	case "AV1", "av1":
+	case media.AV1:
 		return webrtc.RTPCodecParameters{PayloadType: ptAV1, RTPCodecCapability: webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeAV1, ClockRate: 90000, RTCPFeedback: videoFeedback}}, nil
-	case "H264", "h264":
+	case media.H264:
 		// A sender replaces the fmtp with its stream's own (profile from
 		// the SPS); pion matches H264 by MIME type when profiles differ.
 		return webrtc.RTPCodecParameters{PayloadType: ptH264, RTPCodecCapability: webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
 			SDPFmtpLine:  "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
 			RTCPFeedback: videoFeedback}}, nil
-	case "opus", "OPUS", "Opus":
+	case media.Opus:
 		fmtp := "minptime=10;useinbandfec=1"
 		if channels == 2 {
 			fmtp += ";stereo=1;sprop-stereo=1"
@@ -79,7 +79,7 @@ func Codec(name string, channels uint16) (webrtc.RTPCodecParameters, error) {
 			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: fmtp,
 			RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}}}}, nil
 	}
-	return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: %q", ErrUnsupportedCodec, name)
+	return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: %v", ErrUnsupportedCodec, c)
 }
 
 // NewAPI builds the pion API for send and receive. sending lists the codecs
@@ -94,8 +94,8 @@ func NewAPI(o NetOptions, log *slog.Logger, sending ...webrtc.RTPCodecParameters
 		}
 		have[c.MimeType] = true
 	}
-	for _, name := range []string{"VP8", "VP9", "AV1", "H264", "opus"} {
-		c, _ := Codec(name, 2)
+	for _, mc := range media.Codecs {
+		c, _ := Codec(mc, 2)
 		if have[c.MimeType] {
 			continue
 		}

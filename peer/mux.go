@@ -115,7 +115,7 @@ func (t *muxTrack) write(f rtpio.Frame) error {
 		t.first, t.firstTS = now, uint32(f.Timestamp)
 	}
 	if !t.mapped && now.Sub(t.first) > noReportAfter {
-		m.log.Warn("no RTCP sender report: timing the track by arrival", "codec", t.spec.Codec)
+		m.log.Warn("no RTCP sender report: timing the track by arrival", "codec", t.spec.CodecID)
 		t.mapped, t.srWall, t.srRTP = true, t.first, t.firstTS
 	}
 	m.held = append(m.held, heldFrame{t: t, f: f})

@@ -56,7 +56,7 @@ func (o *outTrack) stream(ctx context.Context, s *sender, start time.Time) error
 		return o.streamLive(ctx, s, pk)
 	}
 	pacer := pace.New(start)
-	clock := uint64(o.file.info.ClockRate)
+	clock := uint64(o.file.info.Codec.ClockRate)
 	var loopTicks uint64
 	var loopOffset time.Duration
 	for {

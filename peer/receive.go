@@ -269,23 +269,6 @@ func (r *receiver) status() ReceiveStatus {
 	return ReceiveStatus{Tracks: int(r.recording.Load()), Completed: int(r.completed.Load()), Frames: r.frames.Load(), Bytes: r.bytes.Load()}
 }
 
-// codecName maps a negotiated MIME type to the codec names of media/.
-func codecName(mime string) (name, ext, fourcc string, ok bool) {
-	switch strings.ToLower(mime) {
-	case "video/vp8":
-		return "VP8", ".ivf", "VP80", true
-	case "video/vp9":
-		return "VP9", ".ivf", "VP90", true
-	case "video/av1":
-		return "AV1", ".ivf", "AV01", true
-	case "video/h264":
-		return "H264", ".h264", "", true
-	case "audio/opus":
-		return "opus", ".ogg", "", true
-	}
-	return "", "", "", false
-}
-
 // opusChannels is the channel count the SDP negotiated: stereo when the
 // sender's fmtp says it sends stereo.
 func opusChannels(fmtp string) uint8 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
 	"github.com/webrtc-cli/webrtc-cli/media/mkv"
@@ -31,8 +32,8 @@ type frameWriter interface {
 
 // record writes one incoming track to a file until the call ends.
 func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *webrtc.RTPReceiver, started time.Time) {
-	codec, ext, fourcc, ok := codecName(t.Codec().MimeType)
-	if !ok {
+	codec, err := media.CodecByMime(t.Codec().MimeType)
+	if err != nil {
 		c.Log.Warn("not recording a track of an unsupported codec", "codec", t.Codec().MimeType)
 		discard(c, t)
 		return
@@ -47,12 +48,12 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *
 		defer r.wg.Done()
 		readSenderReports(receiver, t.SSRC(), nil)
 	}()
-	f, name, closeF, err := r.destination(ic, t, kind, ext)
+	f, name, closeF, err := r.destination(ic, t, kind, codec.Ext)
 	if f == nil && err == nil {
 		discard(c, t) // standard output is taken by another track
 		return
 	}
-	rep := r.report.track(c.Remote, kind, codec, name)
+	rep := r.report.track(c.Remote, kind, codec.Name, name)
 	if err != nil {
 		rep.Error = err.Error()
 		c.Log.Error("cannot create the recording", "err", err)
@@ -60,10 +61,10 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *
 	}
 	var w frameWriter
 	switch {
-	case codec == "H264":
+	case codec == media.H264:
 		w = &h264Out{w: h264.NewWriter(f)}
-	case fourcc != "":
-		w = &ivfOut{w: ivf.NewWriter(f, fourcc)}
+	case codec.FourCC != "":
+		w = &ivfOut{w: ivf.NewWriter(f, codec.FourCC)}
 	default:
 		ow, err := ogg.NewWriter(f, opusChannels(t.Codec().SDPFmtpLine), preSkip)
 		if err != nil {
@@ -82,7 +83,7 @@ func (r *receiver) record(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *
 
 // finishRecording reassembles t's packets into w until the call ends,
 // then finalizes the file and reports it. closeF closes what w writes to.
-func (r *receiver) finishRecording(c *Call, t *webrtc.TrackRemote, codec string, w frameWriter, closeF func() error, rep *TrackReport, started time.Time, name string) {
+func (r *receiver) finishRecording(c *Call, t *webrtc.TrackRemote, codec *media.Codec, w frameWriter, closeF func() error, rep *TrackReport, started time.Time, name string) {
 	asm, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: codec, MaxDelay: r.cfg.MaxDelay})
 	if err == nil {
 		c.Log.Info("recording track", "file", name, "codec", codec)
@@ -103,7 +104,7 @@ func (r *receiver) finishRecording(c *Call, t *webrtc.TrackRemote, codec string,
 }
 
 // recordMuxed records a track into the call's one WebM/Matroska file.
-func (r *receiver) recordMuxed(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *webrtc.RTPReceiver, started time.Time, codec, kind string) {
+func (r *receiver) recordMuxed(c *Call, ic *inCall, t *webrtc.TrackRemote, receiver *webrtc.RTPReceiver, started time.Time, codec *media.Codec, kind string) {
 	ic.muxOnce.Do(func() {
 		f, err := ic.create("recording", "."+r.cfg.Format, r.cfg.openFile)
 		if err != nil {
@@ -113,7 +114,7 @@ func (r *receiver) recordMuxed(c *Call, ic *inCall, t *webrtc.TrackRemote, recei
 		ic.mux = newCallMux(r.cfg.Format == "webm", expectedTracks(c.PC), c.Log)
 		ic.mux.file, ic.mux.name = f, f.Name()
 	})
-	rep := r.report.track(c.Remote, kind, codec, "")
+	rep := r.report.track(c.Remote, kind, codec.Name, "")
 	if ic.muxErr != nil {
 		rep.Error = ic.muxErr.Error()
 		c.Log.Error("cannot create the recording", "err", ic.muxErr)
@@ -121,7 +122,7 @@ func (r *receiver) recordMuxed(c *Call, ic *inCall, t *webrtc.TrackRemote, recei
 		return
 	}
 	rep.File = ic.mux.name
-	spec := mkv.TrackSpec{Codec: codec}
+	spec := mkv.TrackSpec{CodecID: codec.MatroskaID}
 	if kind == "audio" {
 		spec.Channels = int(opusChannels(t.Codec().SDPFmtpLine))
 	}

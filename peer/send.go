@@ -298,7 +298,7 @@ func (s *sender) Prepare(c *Call) error {
 		if s.lives != nil {
 			live = s.lives[i]
 		}
-		o := &outTrack{file: t, live: live, track: track, sender: tr.Sender(), stats: s.report.track(c.Remote, kind, t.info.Codec, t.path),
+		o := &outTrack{file: t, live: live, track: track, sender: tr.Sender(), stats: s.report.track(c.Remote, kind, t.info.Codec.Name, t.path),
 			rtpBase: rand.Uint32(), index: i, reports: make(chan struct{}, 1)}
 		outs = append(outs, o)
 		s.wg.Add(1)

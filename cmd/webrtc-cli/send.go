@@ -13,15 +13,7 @@ import (
 	"github.com/webrtc-cli/webrtc-cli/peer"
 )
 
-func formatOf(t media.Track) string {
-	switch {
-	case t.Codec == "H264":
-		return "h264"
-	case t.Video():
-		return "ivf"
-	}
-	return "ogg"
-}
+func formatOf(t media.Track) string { return string(t.Codec.Format()) }
 
 type sendOptions struct {
 	peerFlags

@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"errors"
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"slices"
 	"strings"
@@ -64,7 +65,7 @@ func TestLiveTestPattern(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.Video.Track().Codec != "VP8" || c.Audio.Track().Codec != "opus" {
+	if c.Video.Track().Codec != media.VP8 || c.Audio.Track().Codec != media.Opus {
 		t.Fatalf("tracks %+v %+v", c.Video.Track(), c.Audio.Track())
 	}
 	next := func(i int) {
@@ -130,7 +131,7 @@ func TestLiveH264(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if tr := c.Video.Track(); tr.Codec != "H264" || tr.Fmtp == "" {
+	if tr := c.Video.Track(); tr.Codec != media.H264 || tr.Fmtp == "" {
 		t.Fatalf("track %+v", tr)
 	}
 	for i := range 10 {

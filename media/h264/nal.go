@@ -41,3 +41,17 @@ func vcl(t int) bool { return t >= nalSlice && t <= nalIDR }
 // RTP payloaders (pion's among them) do not send them: they carry no
 // picture data.
 func dropped(t int) bool { return t == nalAUD || t == nalFiller }
+
+// IsKeyframe reports whether an Annex-B access unit holds an IDR slice, so
+// that a decoder can start at it.
+func IsKeyframe(au []byte) bool {
+	for i := 0; i+3 < len(au); i++ {
+		if au[i] == 0 && au[i+1] == 0 && au[i+2] == 1 {
+			if naluType(au[i+3]) == nalIDR {
+				return true
+			}
+			i += 2
+		}
+	}
+	return false
+}

@@ -275,9 +275,4 @@ func TestFrameSizeUnknownCodec(t *testing.T) {
 	if IsKeyframe("H264", vp8Key(1, 1)) {
 		t.Error("IsKeyframe accepted an unknown FourCC")
 	}
-	for fourcc, want := range map[string]string{"VP80": "VP8", "VP90": "VP9", "AV01": "AV1", "H264": ""} {
-		if got := Codec(fourcc); got != want {
-			t.Errorf("Codec(%q) = %q, want %q", fourcc, got, want)
-		}
-	}
 }

@@ -29,19 +29,6 @@ type Header struct {
 	Length uint32
 }
 
-// Codec maps an IVF FourCC to the codec name used in SDP, or "" if unknown.
-func Codec(fourcc string) string {
-	switch fourcc {
-	case "VP80":
-		return "VP8"
-	case "VP90":
-		return "VP9"
-	case "AV01":
-		return "AV1"
-	}
-	return ""
-}
-
 // parseHeader checks the fixed 32 bytes and returns the declared header size
 // so the caller can skip fields from a future version.
 func parseHeader(b []byte) (Header, int, error) {

@@ -16,15 +16,15 @@ func TestBadInput(t *testing.T) {
 		want   error
 	}{
 		{"no tracks", true, nil, ErrBadTrack},
-		{"unknown codec", false, []TrackSpec{{Codec: "H265"}}, ErrBadTrack},
-		{"h264 in webm", true, []TrackSpec{{Codec: "H264"}}, ErrCodecNotAllowed},
-		{"two video tracks", false, []TrackSpec{{Codec: "VP8"}, {Codec: "VP9"}}, ErrBadTrack},
-		{"opus at 44.1 kHz", true, []TrackSpec{{Codec: "opus", SampleRate: 44100}}, ErrBadTrack},
-		{"6 channels without OpusHead", true, []TrackSpec{{Codec: "opus", Channels: 6}}, ErrBadTrack},
-		{"negative channels", true, []TrackSpec{{Codec: "opus", Channels: -1}}, ErrBadTrack},
-		{"not an OpusHead", true, []TrackSpec{{Codec: "opus", CodecPrivate: []byte("OpusTags")}}, ErrBadTrack},
-		{"negative size", true, []TrackSpec{{Codec: "VP8", Width: -1}}, ErrBadTrack},
-		{"avcC with 2-byte lengths", false, []TrackSpec{{Codec: "H264", CodecPrivate: []byte{1, 0x42, 0, 0x1e, 0xfd, 0xe0, 0}}}, ErrBadTrack},
+		{"unknown codec", false, []TrackSpec{{CodecID: idOf("H265")}}, ErrBadTrack},
+		{"h264 in webm", true, []TrackSpec{{CodecID: idOf("H264")}}, ErrCodecNotAllowed},
+		{"two video tracks", false, []TrackSpec{{CodecID: idOf("VP8")}, {CodecID: idOf("VP9")}}, ErrBadTrack},
+		{"opus at 44.1 kHz", true, []TrackSpec{{CodecID: idOf("opus"), SampleRate: 44100}}, ErrBadTrack},
+		{"6 channels without OpusHead", true, []TrackSpec{{CodecID: idOf("opus"), Channels: 6}}, ErrBadTrack},
+		{"negative channels", true, []TrackSpec{{CodecID: idOf("opus"), Channels: -1}}, ErrBadTrack},
+		{"not an OpusHead", true, []TrackSpec{{CodecID: idOf("opus"), CodecPrivate: []byte("OpusTags")}}, ErrBadTrack},
+		{"negative size", true, []TrackSpec{{CodecID: idOf("VP8"), Width: -1}}, ErrBadTrack},
+		{"avcC with 2-byte lengths", false, []TrackSpec{{CodecID: idOf("H264"), CodecPrivate: []byte{1, 0x42, 0, 0x1e, 0xfd, 0xe0, 0}}}, ErrBadTrack},
 	} {
 		if _, err := NewWriter(&fileBuffer{}, c.webm, c.tracks); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
@@ -32,7 +32,7 @@ func TestBadInput(t *testing.T) {
 	}
 
 	var f fileBuffer
-	w, err := NewWriter(&f, true, []TrackSpec{{Codec: "opus"}})
+	w, err := NewWriter(&f, true, []TrackSpec{{CodecID: idOf("opus")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestBadInput(t *testing.T) {
 		{"AV1", []byte{0x12, 0x00}},     // only a temporal delimiter
 		{"AV1", []byte{0x0a, 0x05, 1}},  // size beyond the data
 	} {
-		w, _ := NewWriter(&fileBuffer{}, false, []TrackSpec{{Codec: c.codec}})
+		w, _ := NewWriter(&fileBuffer{}, false, []TrackSpec{{CodecID: idOf(c.codec)}})
 		if err := w.WriteFrame(0, c.data, 0, true); err == nil {
 			t.Errorf("%s %x: accepted", c.codec, c.data)
 		}

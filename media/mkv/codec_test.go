@@ -75,7 +75,7 @@ func TestDecoderConfigMatchesFFmpeg(t *testing.T) {
 			} else {
 				frames = ivfFramesOf(t, readFile(t, c.src))
 			}
-			path := writeFile(t, "out.mkv", false, []TrackSpec{{Codec: c.codec}}, frames[:1])
+			path := writeFile(t, "out.mkv", false, []TrackSpec{{CodecID: idOf(c.codec)}}, frames[:1])
 			got := readBack(t, path).Segment.Tracks.TrackEntry[0]
 			if !bytes.Equal(got.CodecPrivate, want.CodecPrivate) {
 				t.Errorf("CodecPrivate\n%x, ffmpeg writes\n%x", got.CodecPrivate, want.CodecPrivate)

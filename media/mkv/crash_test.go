@@ -207,7 +207,7 @@ func TestHeaderOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, err := NewWriter(f, c.webm, []TrackSpec{{Codec: c.codec}, {Codec: "opus"}})
+		w, err := NewWriter(f, c.webm, []TrackSpec{{CodecID: idOf(c.codec)}, {CodecID: idOf("opus")}})
 		if err != nil {
 			t.Fatal(err)
 		}

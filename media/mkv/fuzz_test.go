@@ -23,7 +23,7 @@ func FuzzWriteFrame(f *testing.F) {
 	codecs := []string{"VP8", "VP9", "AV1", "H264", "opus"}
 	f.Fuzz(func(t *testing.T, codec uint8, data []byte, pts int64, keyframe bool) {
 		c := codecs[int(codec)%len(codecs)]
-		w, err := NewWriter(io.Discard, false, []TrackSpec{{Codec: c}, {Codec: "opus"}})
+		w, err := NewWriter(io.Discard, false, []TrackSpec{{CodecID: idOf(c)}, {CodecID: idOf("opus")}})
 		if err != nil {
 			t.Fatal(err)
 		}

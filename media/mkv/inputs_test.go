@@ -201,7 +201,7 @@ func samples(t testing.TB) (key, delta, opus []byte) {
 	return v[0].data, v[1].data, oggFrames(t, "opus-stereo.ogg", 1)[0].data
 }
 
-var avTracks = []TrackSpec{{Codec: "VP8"}, {Codec: "opus"}}
+var avTracks = []TrackSpec{{CodecID: idOf("VP8")}, {CodecID: idOf("opus")}}
 
 // fileBuffer is an in-memory io.WriteSeeker.
 type fileBuffer struct {

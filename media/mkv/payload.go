@@ -10,16 +10,16 @@ import (
 // frame's length when the codec says (Opus), else 0.
 func (w *Writer) payload(t *track, data []byte, keyframe bool) ([]byte, time.Duration, error) {
 	starting := t.codec.video && !w.started && keyframe
-	switch t.name {
-	case "opus":
+	switch t.codec.id {
+	case idOpus:
 		d, err := opusDuration(data)
 		return data, d, err
-	case "vp8", "vp9":
+	case idVP8, idVP9:
 		if starting {
-			t.sizeFrom(vpxSize(t.name, data))
+			t.sizeFrom(vpxSize(t.codec.id, data))
 		}
 		return data, 0, nil
-	case "av1":
+	case idAV1:
 		block, seq, hasSeq, err := av1Block(data)
 		if err == nil && len(block) == 0 {
 			err = fmt.Errorf("%w: only temporal delimiters", ErrBadFrame)

@@ -113,7 +113,7 @@ func TestClusters(t *testing.T) {
 
 	// Audio only: every 5 s, each cluster a cue.
 	f = fileBuffer{}
-	w, _ = NewWriter(&f, true, []TrackSpec{{Codec: "opus"}})
+	w, _ = NewWriter(&f, true, []TrackSpec{{CodecID: idOf("opus")}})
 	for i := range 12 * 50 {
 		if err := w.WriteFrame(0, opus, time.Duration(i)*20*time.Millisecond, false); err != nil {
 			t.Fatal(err)

@@ -96,7 +96,7 @@ func TestStartNeedsDecoderConfig(t *testing.T) {
 		{"AV1", noSeq, av1[0].data},
 	} {
 		var f fileBuffer
-		w, err := NewWriter(&f, false, []TrackSpec{{Codec: c.codec}})
+		w, err := NewWriter(&f, false, []TrackSpec{{CodecID: idOf(c.codec)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func TestStartNeedsDecoderConfig(t *testing.T) {
 		// With a CodecPrivate from elsewhere (SDP), any keyframe starts.
 		cp := parseBytes(t, closed(t, w, &f)).Segment.Tracks.TrackEntry[0].CodecPrivate
 		f = fileBuffer{}
-		w, _ = NewWriter(&f, false, []TrackSpec{{Codec: c.codec, CodecPrivate: cp}})
+		w, _ = NewWriter(&f, false, []TrackSpec{{CodecID: idOf(c.codec), CodecPrivate: cp}})
 		if err := w.WriteFrame(0, c.without, 0, true); err != nil {
 			t.Errorf("%s keyframe without decoder config but a CodecPrivate: %v", c.codec, err)
 		}

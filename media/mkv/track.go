@@ -3,7 +3,6 @@ package mkv
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/at-wat/ebml-go/webm"
@@ -13,9 +12,9 @@ import (
 
 // TrackSpec describes one track.
 type TrackSpec struct {
-	// Codec is "VP8", "VP9", "AV1", "H264" (Matroska only) or "opus", in
-	// any case, as in SDP.
-	Codec string
+	// CodecID is the Matroska codec ID: V_VP8, V_VP9, V_AV1,
+	// V_MPEG4/ISO/AVC (Matroska only) or A_OPUS.
+	CodecID string
 	// Width and Height are the picture size, or 0 to take it from the
 	// first keyframe.
 	Width, Height int
@@ -34,6 +33,15 @@ type TrackSpec struct {
 	CodecPrivate []byte
 }
 
+// The codec IDs this package writes.
+const (
+	idVP8  = "V_VP8"
+	idVP9  = "V_VP9"
+	idAV1  = "V_AV1"
+	idH264 = "V_MPEG4/ISO/AVC"
+	idOpus = "A_OPUS"
+)
+
 // codec is what the package knows about a codec.
 type codec struct {
 	id    string // Matroska CodecID
@@ -42,16 +50,15 @@ type codec struct {
 }
 
 var codecs = map[string]codec{
-	"vp8":  {id: "V_VP8", video: true, webm: true},
-	"vp9":  {id: "V_VP9", video: true, webm: true},
-	"av1":  {id: "V_AV1", video: true, webm: true},
-	"h264": {id: "V_MPEG4/ISO/AVC", video: true},
-	"opus": {id: "A_OPUS", webm: true},
+	idVP8:  {id: idVP8, video: true, webm: true},
+	idVP9:  {id: idVP9, video: true, webm: true},
+	idAV1:  {id: idAV1, video: true, webm: true},
+	idH264: {id: idH264, video: true},
+	idOpus: {id: idOpus, webm: true},
 }
 
 // track is a TrackSpec being written.
 type track struct {
-	name  string // lower-case codec name
 	codec codec
 	entry webm.TrackEntry
 
@@ -98,9 +105,9 @@ func (t *track) sizeFrom(width, height int, ok bool) {
 }
 
 // vpxSize reads the picture size from a VP8 or VP9 keyframe.
-func vpxSize(name string, frame []byte) (width, height int, ok bool) {
+func vpxSize(id string, frame []byte) (width, height int, ok bool) {
 	fourcc := "VP80"
-	if name == "vp9" {
+	if id == idVP9 {
 		fourcc = "VP90"
 	}
 	return ivf.FrameSize(fourcc, frame)
@@ -109,15 +116,14 @@ func vpxSize(name string, frame []byte) (width, height int, ok bool) {
 // newTrack checks spec and fills in as much of the TrackEntry as is known
 // before the first keyframe.
 func newTrack(i int, spec TrackSpec, isWebM bool) (*track, error) {
-	name := strings.ToLower(spec.Codec)
-	c, ok := codecs[name]
+	c, ok := codecs[spec.CodecID]
 	if !ok {
-		return nil, fmt.Errorf("%w: track %d: unknown codec %q", ErrBadTrack, i, spec.Codec)
+		return nil, fmt.Errorf("%w: track %d: unknown codec %q", ErrBadTrack, i, spec.CodecID)
 	}
 	if isWebM && !c.webm {
-		return nil, fmt.Errorf("%w: track %d: %s (use Matroska)", ErrCodecNotAllowed, i, spec.Codec)
+		return nil, fmt.Errorf("%w: track %d: %s (use Matroska)", ErrCodecNotAllowed, i, spec.CodecID)
 	}
-	t := &track{name: name, codec: c, entry: webm.TrackEntry{
+	t := &track{codec: c, entry: webm.TrackEntry{
 		TrackNumber: uint64(i + 1),
 		TrackUID:    rand.Uint64() | 1, // any nonzero value unique in the file
 		CodecID:     c.id,
@@ -126,7 +132,7 @@ func newTrack(i int, spec TrackSpec, isWebM bool) (*track, error) {
 		if spec.Width < 0 || spec.Height < 0 || spec.Width > 1<<16 || spec.Height > 1<<16 {
 			return nil, fmt.Errorf("%w: track %d: size %dx%d", ErrBadTrack, i, spec.Width, spec.Height)
 		}
-		if name == "h264" && spec.CodecPrivate != nil && (len(spec.CodecPrivate) < 7 || spec.CodecPrivate[4]&3 != 3) {
+		if c.id == idH264 && spec.CodecPrivate != nil && (len(spec.CodecPrivate) < 7 || spec.CodecPrivate[4]&3 != 3) {
 			// Blocks get 4-byte lengths; a decoder reads the size from avcC.
 			return nil, fmt.Errorf("%w: track %d: CodecPrivate is not an avcC with 4-byte NAL lengths", ErrBadTrack, i)
 		}

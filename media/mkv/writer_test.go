@@ -46,7 +46,7 @@ func TestWriteCodecs(t *testing.T) {
 			t.Parallel()
 			src, video := c.source(t)
 			audio := oggFrames(t, "opus-stereo.ogg", 1)
-			specs := []TrackSpec{{Codec: c.codec}, {Codec: "opus", Channels: 2}}
+			specs := []TrackSpec{{CodecID: idOf(c.codec)}, {CodecID: idOf("opus"), Channels: 2}}
 			path := writeFile(t, c.name, c.webm, specs, interleave(video, audio))
 
 			p, stderr := ffprobe(t, path)

@@ -2,6 +2,7 @@ package rtpio
 
 import (
 	"fmt"
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"time"
 
 	"github.com/pion/rtp"
@@ -22,8 +23,8 @@ const (
 
 // AssemblerConfig configures an Assembler.
 type AssemblerConfig struct {
-	// Codec is "VP8", "VP9", "AV1", "H264" or "opus", in any case.
-	Codec string
+	// Codec is the payload format: media.VP8, VP9, AV1, H264 or Opus.
+	Codec *media.Codec
 	// MaxDelay is how long a missing packet is waited for, counted from
 	// when a later packet showed it missing, before it is lost for good.
 	// Zero means DefaultMaxDelay.
@@ -41,7 +42,7 @@ type AssemblerConfig struct {
 // Feed it with Push, then call Pop until it reports false; when no packet
 // arrives, call Pop again at Deadline. It is not safe for concurrent use.
 type Assembler struct {
-	codec    codec
+	codec    *media.Codec
 	rules    frameRules
 	unmarked unmarkedStart // rules, if frames have no start bit
 	maxDelay time.Duration
@@ -77,8 +78,8 @@ type Assembler struct {
 
 // NewAssembler returns an Assembler for cfg.
 func NewAssembler(cfg AssemblerConfig) (*Assembler, error) {
-	c, err := parseCodec(cfg.Codec)
-	if err != nil {
+	c := cfg.Codec
+	if err := checkCodec(c); err != nil {
 		return nil, err
 	}
 	if cfg.MaxDelay == 0 {
@@ -99,7 +100,7 @@ func NewAssembler(cfg AssemblerConfig) (*Assembler, error) {
 		rules:    newFrameRules(c),
 		maxDelay: cfg.MaxDelay,
 		ring:     newRing(cfg.MaxPackets),
-		needKey:  c.video(),
+		needKey:  c.Video(),
 	}
 	a.unmarked, _ = a.rules.(unmarkedStart)
 

@@ -12,7 +12,7 @@ import (
 // packetized is a stream cut into packets, one slice per frame.
 func packetized(t testing.TB, s *testStream, mtu int, seq uint16) [][]*rtp.Packet {
 	t.Helper()
-	p, err := NewPacketizer(s.codec, mtu)
+	p, err := NewPacketizer(codecOf(s.codec), mtu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,16 +58,16 @@ func popAll(a *Assembler, now time.Time) []Frame {
 
 func TestNewAssemblerErrors(t *testing.T) {
 	for _, cfg := range []AssemblerConfig{
-		{Codec: "H263"},
-		{Codec: "VP8", MaxDelay: -time.Second},
-		{Codec: "VP8", MaxPackets: minPackets - 1},
-		{Codec: "VP8", MaxPackets: maxPackets + 1},
+		{Codec: codecOf("H263")},
+		{Codec: codecOf("VP8"), MaxDelay: -time.Second},
+		{Codec: codecOf("VP8"), MaxPackets: minPackets - 1},
+		{Codec: codecOf("VP8"), MaxPackets: maxPackets + 1},
 	} {
 		if _, err := NewAssembler(cfg); err == nil {
 			t.Errorf("NewAssembler(%+v) succeeded", cfg)
 		}
 	}
-	if _, err := NewAssembler(AssemblerConfig{Codec: "H263"}); !errors.Is(err, ErrUnknownCodec) {
+	if _, err := NewAssembler(AssemblerConfig{Codec: codecOf("H263")}); !errors.Is(err, ErrUnknownCodec) {
 		t.Errorf("err %v, want ErrUnknownCodec", err)
 	}
 }
@@ -79,7 +79,7 @@ func TestAssemblerDeadline(t *testing.T) {
 	const maxDelay = 300 * time.Millisecond
 	s := synthStream("VP8", 5, 3, 1) // key, inter, inter, key, inter
 	fr := packetized(t, s, 1200, 100)
-	a := newTestAssembler(t, AssemblerConfig{Codec: "VP8", MaxDelay: maxDelay})
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("VP8"), MaxDelay: maxDelay})
 	t0 := simStart
 
 	if !a.NeedKeyframe() {
@@ -130,7 +130,7 @@ func TestAssemblerDeadline(t *testing.T) {
 func TestAssemblerDuplicateAfterEmit(t *testing.T) {
 	s := synthStream("AV1", 3, 3, 2)
 	fr := packetized(t, s, 1200, 65534)
-	a := newTestAssembler(t, AssemblerConfig{Codec: "AV1"})
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("AV1")})
 	pushAll(a, simStart, fr[0], fr[1])
 	got := popAll(a, simStart)
 	pushAll(a, simStart, fr[0][1:3], fr[1][:1])
@@ -154,8 +154,8 @@ func TestAssemblerDuplicateAfterEmit(t *testing.T) {
 // nothing else.
 func TestAssemblerPaddingOnly(t *testing.T) {
 	s := synthStream("VP9", 4, 4, 3)
-	a := newTestAssembler(t, AssemblerConfig{Codec: "VP9"})
-	p, _ := NewPacketizer("VP9", 1200)
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("VP9")})
+	p, _ := NewPacketizer(codecOf("VP9"), 1200)
 	padding := func(ts uint32) *rtp.Packet {
 		h := rtp.Header{Version: 2, Padding: true, SequenceNumber: p.seq, Timestamp: ts, SSRC: 1}
 		p.seq++
@@ -194,7 +194,7 @@ func TestAssemblerPaddingOnly(t *testing.T) {
 func TestAssemblerMaxPackets(t *testing.T) {
 	s := synthStream("opus", 60, 1, 4)
 	fr := packetized(t, s, 1200, 10)
-	a := newTestAssembler(t, AssemblerConfig{Codec: "opus", MaxPackets: 16})
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("opus"), MaxPackets: 16})
 	pushAll(a, simStart, fr[0])
 	got := popAll(a, simStart)
 	for _, pkts := range fr[2:] {
@@ -215,7 +215,7 @@ func TestAssemblerMaxPackets(t *testing.T) {
 func TestAssemblerLateJoin(t *testing.T) {
 	s := synthStream("VP8", 30, 12, 5)
 	fr := packetized(t, s, 1200, 0)
-	a := newTestAssembler(t, AssemblerConfig{Codec: "VP8"})
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("VP8")})
 	pushAll(a, simStart, fr[5][1:]) // not even from a frame's start
 	pushAll(a, simStart, fr[6:]...)
 	if got := popAll(a, simStart); len(got) != 0 {
@@ -239,7 +239,7 @@ func TestAssemblerLateJoin(t *testing.T) {
 func TestAssemblerNoMarker(t *testing.T) {
 	s := synthStream("VP8", 6, 6, 6)
 	fr := packetized(t, s, 1200, 500)
-	a := newTestAssembler(t, AssemblerConfig{Codec: "VP8"})
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("VP8")})
 	for _, pkts := range fr {
 		pkts[len(pkts)-1].Marker = false
 		pushAll(a, simStart, pkts)
@@ -275,7 +275,7 @@ func TestAssemblerCorruptFrames(t *testing.T) {
 			s := synthStream(c.codec, 6, 3, 7) // key, inter, inter, key, inter, inter
 			fr := packetized(t, s, 1200, 42)
 			c.corrupt(fr[0])
-			a := newTestAssembler(t, AssemblerConfig{Codec: c.codec})
+			a := newTestAssembler(t, AssemblerConfig{Codec: codecOf(c.codec)})
 			pushAll(a, simStart, fr...)
 			got := popAll(a, simStart.Add(time.Second))
 			if len(got) != 3 || !bytes.Equal(got[0].Data, s.frames[3]) {
@@ -307,7 +307,7 @@ func TestAssemblerSequenceJumps(t *testing.T) {
 					p.SequenceNumber += c.jump
 				}
 			}
-			a := newTestAssembler(t, AssemblerConfig{Codec: "VP8"})
+			a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("VP8")})
 			pushAll(a, simStart, fr...)
 			got := popAll(a, simStart)
 			a.Flush()
@@ -330,7 +330,7 @@ func TestAssemblerSequenceJumps(t *testing.T) {
 func TestAssemblerUnpopped(t *testing.T) {
 	s := synthStream("opus", 3000, 1, 9)
 	fr := packetized(t, s, 1200, 0)
-	a := newTestAssembler(t, AssemblerConfig{Codec: "opus", MaxPackets: 32})
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("opus"), MaxPackets: 32})
 	for i, pkts := range fr {
 		if i%3 != 1 {
 			pushAll(a, simStart, pkts)

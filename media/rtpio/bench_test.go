@@ -12,7 +12,7 @@ func BenchmarkPacketize(b *testing.B) {
 	for _, codec := range codecNames {
 		b.Run(codec, func(b *testing.B) {
 			s := synthStream(codec, 96, 48, 1)
-			p, err := NewPacketizer(codec, 1200)
+			p, err := NewPacketizer(codecOf(codec), 1200)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -46,7 +46,7 @@ func BenchmarkAssembler(b *testing.B) {
 				}
 			}
 			span := s.ts[len(s.ts)-1] - s.ts[0] + videoTick
-			a, err := NewAssembler(AssemblerConfig{Codec: codec})
+			a, err := NewAssembler(AssemblerConfig{Codec: codecOf(codec)})
 			if err != nil {
 				b.Fatal(err)
 			}

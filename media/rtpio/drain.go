@@ -69,7 +69,7 @@ func (a *Assembler) step(now time.Time) bool {
 }
 
 func (a *Assembler) canStart(p *rtp.Packet) bool {
-	if a.codec.video() && a.haveTS && p.Timestamp == a.lastTS {
+	if a.codec.Video() && a.haveTS && p.Timestamp == a.lastTS {
 		// A start inside a frame already consumed (a later layer of a
 		// dropped VP9/AV1 picture) cannot begin a new one.
 		return false
@@ -247,7 +247,7 @@ func (a *Assembler) noteTimestamp(ts uint32) {
 func (a *Assembler) lossSeen() {
 	a.discont = true
 	a.gap = true
-	if a.codec.video() && !a.needKey {
+	if a.codec.Video() && !a.needKey {
 		a.needKey = true
 		a.stats.KeyframeWaits++
 	}
@@ -261,7 +261,7 @@ func (a *Assembler) expired(ext int64, since, now time.Time) bool {
 // video frames that cannot be emitted are kept rather than dropped, in case
 // packets that the first one overtook are still arriving.
 func (a *Assembler) holding(now time.Time) bool {
-	return !a.started && a.codec.video() && a.next >= a.force && now.Sub(a.firstAt) < a.maxDelay
+	return !a.started && a.codec.Video() && a.next >= a.force && now.Sub(a.firstAt) < a.maxDelay
 }
 
 func (a *Assembler) wakeAt(since time.Time) {

@@ -2,6 +2,7 @@ package rtpio_test
 
 import (
 	"fmt"
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"time"
 
 	"github.com/webrtc-cli/webrtc-cli/media/rtpio"
@@ -11,11 +12,11 @@ import (
 // and writes the packets (here straight to the receiver's Assembler; in
 // webrtc-cli, to a TrackLocalStaticRTP).
 func Example() {
-	p, err := rtpio.NewPacketizer("opus", 1200)
+	p, err := rtpio.NewPacketizer(media.Opus, 1200)
 	if err != nil {
 		panic(err)
 	}
-	a, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: "opus"})
+	a, err := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: media.Opus})
 	if err != nil {
 		panic(err)
 	}
@@ -44,7 +45,7 @@ func Example() {
 // The receive loop: push what arrives, pop what is ready, come back at the
 // deadline if nothing arrives, and ask for a keyframe while one is needed.
 func ExampleAssembler_Deadline() {
-	a, _ := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: "VP8"})
+	a, _ := rtpio.NewAssembler(rtpio.AssemblerConfig{Codec: media.VP8})
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	plis := 0

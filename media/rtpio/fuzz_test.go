@@ -2,6 +2,7 @@ package rtpio
 
 import (
 	"bytes"
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"slices"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func fuzzAssembler(t testing.TB, data []byte) {
 	}
 	size := 16 + int(data[0]>>2&3)*24
 	a, err := NewAssembler(AssemblerConfig{
-		Codec: codecNames[int(data[0])%len(codecNames)], MaxDelay: 300 * time.Millisecond, MaxPackets: size,
+		Codec: codecOf(codecNames[int(data[0])%len(codecNames)]), MaxDelay: 300 * time.Millisecond, MaxPackets: size,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +68,7 @@ func fuzzAssembler(t testing.TB, data []byte) {
 			if fr.Packets < 1 || len(fr.Data) == 0 || int16(fr.LastSeq-fr.FirstSeq) < 0 {
 				t.Fatalf("bad frame %+v", fr)
 			}
-			if a.codec == codecH264 && (!bytes.HasPrefix(fr.Data, []byte{0, 0, 0, 1}) || fr.Keyframe && !hasIDR(fr.Data)) {
+			if a.codec == media.H264 && (!bytes.HasPrefix(fr.Data, []byte{0, 0, 0, 1}) || fr.Keyframe && !hasIDR(fr.Data)) {
 				t.Fatalf("bad H264 frame %+v", fr)
 			}
 			if r := a.Stats().Resyncs; emitted && r == resyncs && int16(fr.FirstSeq-lastSeq) <= 0 {

@@ -126,7 +126,7 @@ func TestH264Packetize(t *testing.T) {
 		{"leading zeros", 1200, append([]byte{0, 0}, annexB(testP)...), annexB(testP), []byte{1}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p, _ := NewPacketizer("H264", c.mtu)
+			p, _ := NewPacketizer(codecOf("H264"), c.mtu)
 			pkts, err := p.Packetize(c.in, 9000)
 			if err != nil {
 				t.Fatal(err)
@@ -141,7 +141,7 @@ func TestH264Packetize(t *testing.T) {
 			if !bytes.Equal(types, c.types) {
 				t.Errorf("types %v, want %v", types, c.types)
 			}
-			a := newTestAssembler(t, AssemblerConfig{Codec: "H264"})
+			a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("H264")})
 			pushAll(a, simStart, clonePackets(pkts))
 			a.Flush()
 			got := popAll(a, simStart.Add(time.Second))
@@ -177,7 +177,7 @@ func TestH264PacketizeErrors(t *testing.T) {
 		{"type 24", annexB(testP, []byte{0x78, 0, 2, 0x41, 1}), ErrMalformedFrame},
 		{"type 28", annexB([]byte{0x7c, 0x85, 1}), ErrMalformedFrame},
 	} {
-		p, _ := NewPacketizer("H264", 1200)
+		p, _ := NewPacketizer(codecOf("H264"), 1200)
 		if _, err := p.Packetize(c.frame, 0); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
@@ -307,7 +307,7 @@ func h264Loss(t *testing.T, bare bool, drop func(frame, packet int) bool) ([]Fra
 	s.add(key, true)
 	s.add(annexB(testP), false)
 	fr := packetized(t, s, 1200, 100)
-	a := newTestAssembler(t, AssemblerConfig{Codec: "H264"})
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("H264")})
 	for i, pkts := range fr {
 		for k, p := range pkts {
 			if !drop(i, k) {

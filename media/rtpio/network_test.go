@@ -53,7 +53,7 @@ func simulate(t interface{ Fatal(...any) }, s *testStream, cfg netConfig) *simul
 	if mtu == 0 {
 		mtu = 1200
 	}
-	pz, err := NewPacketizer(s.codec, mtu)
+	pz, err := NewPacketizer(codecOf(s.codec), mtu)
 	if err != nil {
 		t.Fatal(err)
 	}

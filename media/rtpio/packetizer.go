@@ -2,6 +2,7 @@ package rtpio
 
 import (
 	"fmt"
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"math/rand/v2"
 
 	"github.com/pion/rtp"
@@ -25,7 +26,7 @@ type payloader interface {
 // Packetizer fragments frames of one codec into RTP packets with consecutive
 // sequence numbers. It is not safe for concurrent use.
 type Packetizer struct {
-	codec      codec
+	codec      *media.Codec
 	payloader  payloader
 	maxPayload uint16
 	seq        uint16
@@ -36,13 +37,12 @@ type Packetizer struct {
 	out     []*rtp.Packet
 }
 
-// NewPacketizer returns a Packetizer for codec ("VP8", "VP9", "AV1", "H264"
-// or "opus", in any case). mtu is the size budget of a whole RTP packet,
+// NewPacketizer returns a Packetizer for codec (media.VP8, VP9, AV1, H264
+// or Opus). mtu is the size budget of a whole RTP packet,
 // including the 12-byte fixed header, like pion's (which uses 1200); header
 // extensions added by interceptors come on top of it.
-func NewPacketizer(codecName string, mtu int) (*Packetizer, error) {
-	c, err := parseCodec(codecName)
-	if err != nil {
+func NewPacketizer(c *media.Codec, mtu int) (*Packetizer, error) {
+	if err := checkCodec(c); err != nil {
 		return nil, err
 	}
 	if mtu < minMTU || mtu > maxMTU {
@@ -98,7 +98,7 @@ func (p *Packetizer) Packetize(frame []byte, timestamp uint32) ([]*rtp.Packet, e
 		*pkt = rtp.Packet{
 			Header: rtp.Header{
 				Version:        2,
-				Marker:         p.codec.video() && i == len(payloads)-1,
+				Marker:         p.codec.Video() && i == len(payloads)-1,
 				SequenceNumber: p.seq,
 				Timestamp:      timestamp,
 			},

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
+	"github.com/webrtc-cli/webrtc-cli/media"
 )
 
 func TestNewPacketizerErrors(t *testing.T) {
@@ -23,9 +25,9 @@ func TestNewPacketizerErrors(t *testing.T) {
 		{"Opus", 1200, nil},
 		{" av1 ", minMTU, nil},
 	} {
-		_, err := NewPacketizer(c.codec, c.mtu)
+		_, err := NewPacketizer(codecOf(c.codec), c.mtu)
 		if !errors.Is(err, c.want) {
-			t.Errorf("NewPacketizer(%q, %d) = %v, want %v", c.codec, c.mtu, err, c.want)
+			t.Errorf("NewPacketizer(codecOf(%q), %d) = %v, want %v", c.codec, c.mtu, err, c.want)
 		}
 	}
 }
@@ -39,7 +41,7 @@ func TestPacketizeShape(t *testing.T) {
 		t.Run(codec, func(t *testing.T) {
 			const mtu = 400
 			s := synthStream(codec, 30, 10, 1)
-			p, err := NewPacketizer(codec, mtu)
+			p, err := NewPacketizer(codecOf(codec), mtu)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +79,7 @@ func TestPacketizeShape(t *testing.T) {
 			}
 			// Payload bytes are not reused: re-packetizing the stream in a
 			// fresh packetizer at the same numbering gives the same bytes.
-			q, _ := NewPacketizer(codec, mtu)
+			q, _ := NewPacketizer(codecOf(codec), mtu)
 			q.seq = seq - uint16(len(kept))
 			n := 0
 			for i, f := range s.frames {
@@ -110,7 +112,7 @@ func TestPacketizeErrors(t *testing.T) {
 		{"AV1", []byte{0x12, 0x00, 0x32, 0x01, 0x10, 0x80}, ErrMalformedFrame}, // forbidden bit
 		{"AV1", []byte{0x12, 0x00}, ErrEmptyFrame},                             // only a temporal delimiter
 	} {
-		p, err := NewPacketizer(c.codec, 1200)
+		p, err := NewPacketizer(codecOf(c.codec), 1200)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,19 +132,10 @@ func vp8Descriptor(t *testing.T, payload []byte) codecs.VP8Packet {
 	return d
 }
 
-// TestPionVP8OmitsPictureIDZero pins the pion behaviour vp8Payloader works
-// around; if pion fixes it, this fails and the workaround can go.
-func TestPionVP8OmitsPictureIDZero(t *testing.T) {
-	pion := codecs.VP8Payloader{EnablePictureID: true}
-	if d := vp8Descriptor(t, pion.Payload(1000, []byte{1, 2, 3})[0]); d.I != 0 {
-		t.Fatal("pion's VP8Payloader now sends picture id 0: drop the workaround in payloader_vp8.go")
-	}
-}
-
 // TestVP8PictureIDEveryFrame sends frames across the 15-bit wrap: every
 // packet carries a picture id, and ids go up by one per frame.
 func TestVP8PictureIDEveryFrame(t *testing.T) {
-	p, err := NewPacketizer("VP8", 100)
+	p, err := NewPacketizer(codecOf("VP8"), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +186,7 @@ func TestVP9ShowExistingFrame(t *testing.T) {
 		t.Fatal("pion's VP9Payloader now handles show_existing_frame: drop unmarkShowExisting")
 	}
 
-	p, _ := NewPacketizer("VP9", 1200)
+	p, _ := NewPacketizer(codecOf("VP9"), 1200)
 	pkts, err := p.Packetize(frame, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -205,8 +198,8 @@ func TestVP9ShowExistingFrame(t *testing.T) {
 
 	// And the assembler does not take it for a keyframe. (Packetize reuses
 	// its packets, so each call's are cloned before the next.)
-	p, _ = NewPacketizer("VP9", 1200)
-	a, _ := NewAssembler(AssemblerConfig{Codec: "VP9"})
+	p, _ = NewPacketizer(codecOf("VP9"), 1200)
+	a, _ := NewAssembler(AssemblerConfig{Codec: codecOf("VP9")})
 	key, _ := p.Packetize(synthStream("VP9", 1, 1, 1).frames[0], 0)
 	all := clonePackets(key)
 	pkts, _ = p.Packetize(frame, 3750)
@@ -222,7 +215,7 @@ func TestVP9ShowExistingFrame(t *testing.T) {
 
 func TestVP9Descriptors(t *testing.T) {
 	s := synthStream("VP9", 2, 2, 5) // keyframe, inter frame
-	p, _ := NewPacketizer("VP9", 1200)
+	p, _ := NewPacketizer(codecOf("VP9"), 1200)
 	for i, f := range s.frames {
 		pkts, _ := p.Packetize(f, s.ts[i])
 		for k, pkt := range pkts {
@@ -242,7 +235,7 @@ func TestVP9Descriptors(t *testing.T) {
 // sequence header.
 func TestAV1Payloader(t *testing.T) {
 	s := synthStream("AV1", 2, 2, 9)
-	p, _ := NewPacketizer("AV1", 1200)
+	p, _ := NewPacketizer(codecOf("AV1"), 1200)
 	for i, f := range s.frames {
 		pkts, err := p.Packetize(f, s.ts[i])
 		if err != nil {
@@ -290,12 +283,12 @@ func TestAV1RoundTripNormalizes(t *testing.T) {
 		{"no temporal delimiter", appendOBU(nil, 6, frame)},
 	} {
 		want := appendOBU(append([]byte(nil), temporalDelimiter...), 6, frame)
-		p, _ := NewPacketizer("AV1", 1200)
+		p, _ := NewPacketizer(codecOf("AV1"), 1200)
 		pkts, err := p.Packetize(c.in, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		a, _ := NewAssembler(AssemblerConfig{Codec: "AV1"})
+		a, _ := NewAssembler(AssemblerConfig{Codec: codecOf("AV1")})
 		a.needKey = false // these are not keyframes
 		pushAll(a, simStart, pkts)
 		f, ok := a.Pop(simStart)
@@ -306,7 +299,7 @@ func TestAV1RoundTripNormalizes(t *testing.T) {
 }
 
 func TestPaddingTakesSequenceNumbers(t *testing.T) {
-	p, err := NewPacketizer("VP8", 1200)
+	p, err := NewPacketizer(codecOf("VP8"), 1200)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,5 +323,39 @@ func TestPaddingTakesSequenceNumbers(t *testing.T) {
 	}
 	if p.NextSequenceNumber() != first+3 {
 		t.Fatal("padding did not advance the sequence")
+	}
+}
+
+// TestAV1PaddingDropped pins what pion's AV1 payloader does with padding
+// OBUs since rtp v1.10.6: they are not sent (they carry no picture), and
+// everything else of the temporal unit arrives byte for byte.
+func TestAV1PaddingDropped(t *testing.T) {
+	body := bytes.Repeat([]byte{0x30, 0x55}, 200)
+	without := appendOBU(append([]byte(nil), temporalDelimiter...), 6, body)
+	with := appendOBU(append([]byte(nil), without...), 15, body[:17])
+	p, err := NewPacketizer(media.AV1, 1200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkts, err := p.Packetize(with, 3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewAssembler(AssemblerConfig{Codec: media.AV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.needKey = false // an inter frame is enough here
+	now := time.Unix(1, 0)
+	for _, pk := range pkts {
+		a.Push(pk.Clone(), now)
+	}
+	a.Flush()
+	f, ok := a.Pop(now)
+	if !ok {
+		t.Fatal("no frame")
+	}
+	if !bytes.Equal(f.Data, without) {
+		t.Fatalf("got %d bytes, want the %d-byte unit without its padding", len(f.Data), len(without))
 	}
 }

@@ -1,24 +1,27 @@
 package rtpio
 
-import "github.com/pion/rtp/codecs"
+import (
+	"github.com/pion/rtp/codecs"
+	"github.com/webrtc-cli/webrtc-cli/media"
+)
 
-func newPayloader(c codec) payloader {
+func newPayloader(c *media.Codec) payloader {
 	switch c {
-	case codecVP8:
+	case media.VP8:
 		return &vp8Payloader{pion: codecs.VP8Payloader{EnablePictureID: true}}
-	case codecVP9:
+	case media.VP9:
 		// Non-flexible mode: pion's flexible mode never sets the P bit nor
 		// reference indices, so a receiver takes every frame for an
 		// independent one.
 		return &vp9Payloader{}
-	case codecAV1:
+	case media.AV1:
 		return &av1Payloader{}
-	case codecOpus:
+	case media.Opus:
 		return opusPayloader{}
-	case codecH264:
+	case media.H264:
 		return &h264Payloader{}
 	}
-	panic("rtpio: no payloader for " + c.String())
+	panic("rtpio: no payloader for " + c.Name)
 }
 
 type opusPayloader struct{}

@@ -1,6 +1,9 @@
 package rtpio
 
-import "github.com/pion/rtp"
+import (
+	"github.com/pion/rtp"
+	"github.com/webrtc-cli/webrtc-cli/media"
+)
 
 // frameRules is what the Assembler needs to know about a payload format.
 // The Assembler finds a frame's packets (a run of contiguous sequence numbers
@@ -28,20 +31,20 @@ type unmarkedStart interface {
 	firstOnly(payload []byte) bool
 }
 
-func newFrameRules(c codec) frameRules {
+func newFrameRules(c *media.Codec) frameRules {
 	switch c {
-	case codecVP8:
+	case media.VP8:
 		return &vp8Rules{}
-	case codecVP9:
+	case media.VP9:
 		return &vp9Rules{}
-	case codecAV1:
+	case media.AV1:
 		return &av1Rules{}
-	case codecOpus:
+	case media.Opus:
 		return opusRules{}
-	case codecH264:
+	case media.H264:
 		return h264Rules{}
 	}
-	panic("rtpio: no frame rules for " + c.String())
+	panic("rtpio: no frame rules for " + c.Name)
 }
 
 type opusRules struct{}

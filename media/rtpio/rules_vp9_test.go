@@ -50,7 +50,7 @@ func TestPionVP9PacketReuse(t *testing.T) {
 func TestVP9FlexibleModeKeyframes(t *testing.T) {
 	s := synthStream("VP9", 10, 5, 4)
 	pay := codecs.VP9Payloader{FlexibleMode: true}
-	a := newTestAssembler(t, AssemblerConfig{Codec: "VP9"})
+	a := newTestAssembler(t, AssemblerConfig{Codec: codecOf("VP9")})
 	seq := uint16(0)
 	for i, f := range s.frames {
 		payloads := pay.Payload(1188, f)

@@ -15,7 +15,7 @@ func runAndVerify(t *testing.T, s *testStream, cfg netConfig) (Stats, []Frame) {
 	t.Helper()
 	const maxDelay = 500 * time.Millisecond
 	sim := simulate(t, s, cfg)
-	a, err := NewAssembler(AssemblerConfig{Codec: s.codec, MaxDelay: maxDelay})
+	a, err := NewAssembler(AssemblerConfig{Codec: codecOf(s.codec), MaxDelay: maxDelay})
 	if err != nil {
 		t.Fatal(err)
 	}
