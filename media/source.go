@@ -17,7 +17,6 @@ import (
 	"github.com/webrtc-cli/webrtc-cli/media/ogg"
 )
 
-
 // Track describes the stream of a file.
 type Track struct {
 	Codec    *Codec

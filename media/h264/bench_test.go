@@ -5,11 +5,13 @@ import (
 	"errors"
 	"io"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // BenchmarkReaderNext: one op reads testdata/h264.h264 (75 units, 86 KB).
 func BenchmarkReaderNext(b *testing.B) {
-	data := mustRead(b, "h264.h264")
+	data := mediatest.ReadTestdata(b, "h264.h264")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	units := 0
@@ -31,7 +33,7 @@ func BenchmarkReaderNext(b *testing.B) {
 // BenchmarkWriteAccessUnit: one op writes one unit; every 25th is an IDR
 // without its parameter sets, so the insertion path runs too.
 func BenchmarkWriteAccessUnit(b *testing.B) {
-	aus := mustReadAll(b, mustRead(b, "h264.h264"), Options{})
+	aus := mustReadAll(b, mediatest.ReadTestdata(b, "h264.h264"), Options{})
 	units := stripParameterSets(aus)
 	w := NewWriter(io.Discard)
 	if err := w.WriteAccessUnit(units[0]); err != nil {

@@ -1,6 +1,7 @@
 // Package h264 reads and writes H.264 Annex-B byte streams (raw .h264
 // files) one access unit at a time, and parses the parameter sets a sender
-// needs for SDP.
+// needs for SDP. IsKeyframe and AppendNALUnits take one access unit
+// already in memory, as the Matroska writer and RTP have them.
 //
 // Reader splits a stream into access units by the standard's rules
 // (H.264 §7.4.1.2.3-4) and times each one exactly from a given frame rate

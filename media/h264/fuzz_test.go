@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // FuzzReader feeds arbitrary bytes to the Reader, then its units to a
@@ -13,10 +15,10 @@ import (
 // input allows.
 func FuzzReader(f *testing.F) {
 	for _, fx := range fixtures {
-		data := mustRead(f, fx.file)
+		data := mediatest.ReadTestdata(f, fx.file)
 		f.Add(data[:min(len(data), 6000)])
 	}
-	f.Add(mustRead(f, "h264-bframes.h264")[:5000])
+	f.Add(mediatest.ReadTestdata(f, "h264-bframes.h264")[:5000])
 	p1 := pic(idrConf, 1)
 	f.Add(annexB(tick50.nal(), ppsPOC.nal(), []byte{0x09, 0xf0}, idrConf.nal(), []byte{0x0c, 0xff}, p1.nal(), []byte{0x0a}))
 	ps := tick50
@@ -56,6 +58,12 @@ func FuzzReader(f *testing.F) {
 			next = au.PTS + uint64(au.Duration)
 			if au.Keyframe && !hasIDR(au.Data) {
 				t.Fatalf("unit %d: keyframe without IDR", n)
+			}
+			if au.Keyframe != IsKeyframe(au.Data) {
+				t.Fatalf("unit %d: Keyframe %v, IsKeyframe %v", n, au.Keyframe, IsKeyframe(au.Data))
+			}
+			if nals, ok := AppendNALUnits(nil, au.Data); !ok || !bytes.Equal(annexB(nals...), au.Data) {
+				t.Fatalf("unit %d: AppendNALUnits does not give back its NAL units", n)
 			}
 			total += len(au.Data)
 			if total > 2*len(data)+4 {

@@ -1,5 +1,7 @@
 package h264
 
+import "bytes"
+
 // NAL unit types (H.264 Table 7-1) that matter here.
 const (
 	nalSlice       = 1
@@ -16,8 +18,11 @@ const (
 )
 
 // startCode is what Reader puts before every NAL unit: the 4-byte form, as
-// RTP depacketizers write it.
-var startCode = []byte{0, 0, 0, 1}
+// RTP depacketizers write it. Every start code ends with startCode3.
+var (
+	startCode  = []byte{0, 0, 0, 1}
+	startCode3 = []byte{0, 0, 1}
+)
 
 // naluType is the type of the NAL unit whose header byte is h.
 func naluType(h byte) int { return int(h & 0x1f) }
@@ -42,16 +47,24 @@ func vcl(t int) bool { return t >= nalSlice && t <= nalIDR }
 // picture data.
 func dropped(t int) bool { return t == nalAUD || t == nalFiller }
 
+// IsKeyframeNAL reports whether a NAL unit with header byte h makes its
+// access unit a keyframe: an IDR slice, where a decoder can start (an SPS
+// and PPS alone are not one). IsKeyframe, the Reader and the RTP frame
+// assembler, which meets NAL types as it copies them, all go by it.
+func IsKeyframeNAL(h byte) bool { return naluType(h) == nalIDR }
+
 // IsKeyframe reports whether an Annex-B access unit holds an IDR slice, so
-// that a decoder can start at it.
+// that a decoder can start at it. media.Codec.Keyframe asks it.
 func IsKeyframe(au []byte) bool {
-	for i := 0; i+3 < len(au); i++ {
-		if au[i] == 0 && au[i+1] == 0 && au[i+2] == 1 {
-			if naluType(au[i+3]) == nalIDR {
-				return true
-			}
-			i += 2
+	for {
+		// bytes.Index skips the slice data far faster than a byte loop.
+		i := bytes.Index(au, startCode3)
+		if i < 0 || i+len(startCode3) >= len(au) {
+			return false
 		}
+		if IsKeyframeNAL(au[i+len(startCode3)]) {
+			return true
+		}
+		au = au[i+len(startCode3):]
 	}
-	return false
 }

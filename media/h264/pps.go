@@ -3,6 +3,8 @@ package h264
 import (
 	"fmt"
 	"math/bits"
+
+	"github.com/webrtc-cli/webrtc-cli/media/internal/bitstream"
 )
 
 // pps holds the picture parameter set fields slice headers depend on
@@ -15,59 +17,59 @@ type pps struct {
 
 func parsePPS(nal []byte) (pps, error) {
 	var p pps
-	b := bitReader{data: unescape(nil, nal[1:], -1)}
-	p.id, p.spsID = b.ue(), b.ue()
+	b := bitstream.NewReader(unescape(nil, nal[1:], -1))
+	p.id, p.spsID = b.UE(), b.UE()
 	if p.id > 255 || p.spsID > 31 {
 		return p, fmt.Errorf("%w: ids %d/%d", ErrBadPPS, p.id, p.spsID)
 	}
-	b.u(1) // entropy_coding_mode_flag
-	p.bottomFieldPicOrder = b.flag()
-	if groups := b.ue(); groups > 7 {
+	b.Bits(1) // entropy_coding_mode_flag
+	p.bottomFieldPicOrder = b.Flag()
+	if groups := b.UE(); groups > 7 {
 		return p, fmt.Errorf("%w: num_slice_groups_minus1 %d", ErrBadPPS, groups)
 	} else if groups > 0 && !skipSliceGroups(&b, groups) {
 		return p, fmt.Errorf("%w: slice group map", ErrBadPPS)
 	}
-	b.ue() // num_ref_idx_l0_default_active_minus1
-	b.ue() // num_ref_idx_l1_default_active_minus1
-	b.u(3) // weighted_pred_flag, weighted_bipred_idc
-	b.se() // pic_init_qp_minus26
-	b.se() // pic_init_qs_minus26
-	b.se() // chroma_qp_index_offset
-	b.u(2) // deblocking_filter_control_present_flag, constrained_intra_pred_flag
-	p.redundantPicCntFlag = b.flag()
-	if b.bad {
+	b.UE()    // num_ref_idx_l0_default_active_minus1
+	b.UE()    // num_ref_idx_l1_default_active_minus1
+	b.Bits(3) // weighted_pred_flag, weighted_bipred_idc
+	b.SE()    // pic_init_qp_minus26
+	b.SE()    // pic_init_qs_minus26
+	b.SE()    // chroma_qp_index_offset
+	b.Bits(2) // deblocking_filter_control_present_flag, constrained_intra_pred_flag
+	p.redundantPicCntFlag = b.Flag()
+	if b.Bad() {
 		return p, fmt.Errorf("%w: cut short", ErrBadPPS)
 	}
 	return p, nil
 }
 
 // skipSliceGroups walks the FMO slice group map of a PPS.
-func skipSliceGroups(b *bitReader, groups uint32) bool {
-	switch b.ue() { // slice_group_map_type
+func skipSliceGroups(b *bitstream.Reader, groups uint32) bool {
+	switch b.UE() { // slice_group_map_type
 	case 0:
 		for range groups + 1 {
-			b.ue() // run_length_minus1
+			b.UE() // run_length_minus1
 		}
 	case 2:
 		for range groups {
-			b.ue() // top_left
-			b.ue() // bottom_right
+			b.UE() // top_left
+			b.UE() // bottom_right
 		}
 	case 3, 4, 5:
-		b.u(1) // slice_group_change_direction_flag
-		b.ue() // slice_group_change_rate_minus1
+		b.Bits(1) // slice_group_change_direction_flag
+		b.UE()    // slice_group_change_rate_minus1
 	case 6:
-		units := uint64(b.ue()) + 1
+		units := uint64(b.UE()) + 1
 		n := bits.Len32(groups) // Ceil(Log2(groups+1))
-		if b.bad || units*uint64(n) > uint64(b.left()) {
+		if b.Bad() || units*uint64(n) > uint64(b.Left()) {
 			return false
 		}
 		for range units {
-			b.u(n)
+			b.Bits(n)
 		}
 	case 1:
 	default:
 		return false
 	}
-	return !b.bad
+	return !b.Bad()
 }

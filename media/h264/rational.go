@@ -3,7 +3,6 @@ package h264
 import (
 	"fmt"
 	"math"
-	"math/bits"
 )
 
 // Rational is a frame rate of Num/Den frames per second, e.g. {25, 1} or
@@ -35,20 +34,4 @@ func gcd(a, b uint64) uint64 {
 		a, b = b, a%b
 	}
 	return max(a, 1)
-}
-
-// mulDivRound returns round(a*b/d) computed in 128 bits, saturating.
-func mulDivRound(a, b, d uint64) uint64 {
-	if d == 0 {
-		return 0
-	}
-	hi, lo := bits.Mul64(a, b)
-	var carry uint64
-	lo, carry = bits.Add64(lo, d/2, 0)
-	hi += carry
-	if hi >= d {
-		return math.MaxUint64
-	}
-	q, _ := bits.Div64(hi, lo, d)
-	return q
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/internal/muldiv"
 )
 
 // MaxAccessUnitSize bounds a NAL unit and an access unit: far above any
@@ -181,7 +183,7 @@ func (r *Reader) add(nal []byte, typ int, off int64, slice *sliceHeader, hasHead
 			r.first, r.curVCL = *slice, true
 		}
 	}
-	if typ == nalIDR {
+	if IsKeyframeNAL(nal[0]) {
 		r.curKey = true
 	}
 	if dropped(typ) {
@@ -227,7 +229,7 @@ func (r *Reader) tick(s *SPS) (num, den uint64, err error) {
 	num, den, err = r.tickOf(s)
 	// The longest unit (a tripled frame, 6 ticks) must fit AccessUnit's
 	// Duration: a frame of more than 4 hours is no frame rate.
-	if err == nil && mulDivRound(6*90000, num, den) > math.MaxUint32 {
+	if err == nil && muldiv.Round(6*90000, num, den) > math.MaxUint32 {
 		return 0, 0, fmt.Errorf("%w: a tick of %d/%d s is longer than any frame rate", ErrNoFrameRate, num, den)
 	}
 	return num, den, err
@@ -274,7 +276,7 @@ func (t *timeline) advance(s *SPS, num, den, ticks uint64) (pts uint64, dur uint
 	t.sps = s
 	pts, ns := t.next90, t.nextNs
 	t.ticks += ticks
-	t.next90 = t.base90 + mulDivRound(t.ticks, 90000*t.num, t.den)
-	t.nextNs = t.baseNs + mulDivRound(t.ticks, uint64(time.Second)*t.num, t.den)
+	t.next90 = t.base90 + muldiv.Round(t.ticks, 90000*t.num, t.den)
+	t.nextNs = t.baseNs + muldiv.Round(t.ticks, uint64(time.Second)*t.num, t.den)
 	return pts, uint32(t.next90 - pts), time.Duration(min(ns, math.MaxInt64))
 }

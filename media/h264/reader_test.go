@@ -9,6 +9,9 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/internal/muldiv"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // fixtures are the files gen.sh makes; the values were read with ffprobe
@@ -70,13 +73,13 @@ func canonical(b []byte) []byte {
 
 // at90k is the exact time of frame n at fps, rounded to 90 kHz.
 func at90k(n int, fps Rational) uint64 {
-	return mulDivRound(uint64(n), 90000*uint64(fps.Den), uint64(fps.Num))
+	return muldiv.Round(uint64(n), 90000*uint64(fps.Den), uint64(fps.Num))
 }
 
 func TestReaderFixtures(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			data := mustRead(t, fx.file)
+			data := mediatest.ReadTestdata(t, fx.file)
 			aus, r, err := readAll(t, bytes.NewReader(data), Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -96,7 +99,7 @@ func TestReaderFixtures(t *testing.T) {
 				if want := at90k(n+1, fx.fps) - at90k(n, fx.fps); uint64(au.Duration) != want {
 					t.Errorf("unit %d: Duration %d, want %d", n, au.Duration, want)
 				}
-				want := time.Duration(mulDivRound(uint64(n), uint64(time.Second)*uint64(fx.fps.Den), uint64(fx.fps.Num)))
+				want := time.Duration(muldiv.Round(uint64(n), uint64(time.Second)*uint64(fx.fps.Den), uint64(fx.fps.Num)))
 				if au.Time != want {
 					t.Errorf("unit %d: Time %v, want %v", n, au.Time, want)
 				}
@@ -143,8 +146,8 @@ func dataOf(aus []AccessUnit) [][]byte {
 func TestReaderMatchesFFprobe(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			data := mustRead(t, fx.file)
-			pkts := ffprobePackets(t, testdata(fx.file))
+			data := mediatest.ReadTestdata(t, fx.file)
+			pkts := ffprobePackets(t, mediatest.Testdata(fx.file))
 			aus := mustReadAll(t, data, Options{})
 			if len(aus) != len(pkts) {
 				t.Fatalf("%d units, ffprobe %d packets", len(aus), len(pkts))
@@ -192,7 +195,7 @@ func variant(t *testing.T, data []byte, aus []AccessUnit, padded bool) []byte {
 }
 
 func TestReaderNormalizes(t *testing.T) {
-	data := mustRead(t, "h264.h264")
+	data := mediatest.ReadTestdata(t, "h264.h264")
 	want := mustReadAll(t, data, Options{})
 	for _, padded := range []bool{false, true} {
 		got := mustReadAll(t, variant(t, data, want, padded), Options{})
@@ -209,7 +212,7 @@ func TestReaderNormalizes(t *testing.T) {
 
 // TestReaderChunking: the result does not depend on how the input arrives.
 func TestReaderChunking(t *testing.T) {
-	data := mustRead(t, "h264-interlaced.h264")
+	data := mediatest.ReadTestdata(t, "h264-interlaced.h264")
 	want := mustReadAll(t, data, Options{})
 	for name, r := range map[string]io.Reader{
 		"one byte": iotest.OneByteReader(bytes.NewReader(data)),
@@ -230,7 +233,7 @@ func TestReaderChunking(t *testing.T) {
 }
 
 func TestReaderFPS(t *testing.T) {
-	data := mustRead(t, "h264.h264")
+	data := mediatest.ReadTestdata(t, "h264.h264")
 	for _, fps := range []Rational{{30000, 1001}, {24, 1}, {1, 2}, {1, 7000}, {1<<32 - 1, 1}} {
 		aus := mustReadAll(t, data, Options{FPS: fps})
 		for n, au := range aus {
@@ -250,14 +253,14 @@ func TestReaderFPS(t *testing.T) {
 }
 
 func TestReaderBFrames(t *testing.T) {
-	aus, _, err := readAll(t, bytes.NewReader(mustRead(t, "h264-bframes.h264")), Options{})
+	aus, _, err := readAll(t, bytes.NewReader(mediatest.ReadTestdata(t, "h264-bframes.h264")), Options{})
 	if !errors.Is(err, ErrBFrames) || !strings.Contains(err.Error(), "-bf 0") {
 		t.Fatalf("%d units, %v", len(aus), err)
 	}
 	if len(aus) != 2 { // I, P, then the first B in decoding order
 		t.Errorf("%d units before the error", len(aus))
 	}
-	r, _ := NewReader(bytes.NewReader(mustRead(t, "h264-bframes.h264")), Options{})
+	r, _ := NewReader(bytes.NewReader(mediatest.ReadTestdata(t, "h264-bframes.h264")), Options{})
 	for range 5 {
 		_, err = r.Next()
 	}
@@ -275,7 +278,7 @@ type stuckReader struct{}
 func (stuckReader) Read([]byte) (int, error) { return 0, nil }
 
 func TestReaderErrors(t *testing.T) {
-	good := mustRead(t, "h264.h264")
+	good := mediatest.ReadTestdata(t, "h264.h264")
 	sps := spsConf{profile: 66, level: 30, wMbs: 19, hMapUnits: 14, pocType: 2, timing: true, units: 1, scale: 50, reorder: 0}
 	pps := ppsConf{}
 	idr := sliceConf{idr: true, refIdc: 3, sliceType: 7, sps: sps, pps: pps}

@@ -1,5 +1,7 @@
 package h264
 
+import "github.com/webrtc-cli/webrtc-cli/media/internal/bitstream"
+
 // deltaTfiDivisor is the duration in ticks of each pic_struct value
 // (Table E-6 via Table D-1): a field lasts one tick, a frame two, a frame
 // shown with a repeated field three, doubled four, tripled six.
@@ -32,13 +34,13 @@ func findPicTiming(nal []byte) []byte {
 // picStruct reads pic_struct from a picture timing payload, laid out as
 // the active SPS says; ok is false if it has none or a reserved value.
 func picStruct(payload []byte, s *SPS) (ps uint32, ok bool) {
-	b := bitReader{data: payload}
+	b := bitstream.NewReader(payload)
 	if s.cpbDpbDelays {
-		b.u(s.cpbRemovalDelayLen)
-		b.u(s.dpbOutputDelayLen)
+		b.Bits(s.cpbRemovalDelayLen)
+		b.Bits(s.dpbOutputDelayLen)
 	}
-	ps = b.u(4)
-	return ps, !b.bad && ps < uint32(len(deltaTfiDivisor))
+	ps = b.Bits(4)
+	return ps, !b.Bad() && ps < uint32(len(deltaTfiDivisor))
 }
 
 // seiValue reads a payload type or size: 0xFF bytes add 255 each. n is

@@ -1,6 +1,10 @@
 package h264
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/webrtc-cli/webrtc-cli/media/internal/bitstream"
+)
 
 // sliceHeader holds the slice header fields (§7.3.3) that tell one primary
 // picture from the next (§7.4.1.2.4) and time it.
@@ -31,9 +35,9 @@ func (h *sliceHeader) bFrame() bool { return h.sliceType%5 == 1 }
 // with the parameter sets seen so far. buf is scratch space.
 func parseSliceHeader(nal []byte, spss *[32]*SPS, ppss *[256]*pps, buf []byte) (sliceHeader, error) {
 	h := sliceHeader{nalType: naluType(nal[0]), nalRefIdc: int(nal[0] >> 5 & 3)}
-	b := bitReader{data: unescape(buf[:0], nal[1:], maxSliceHeader)}
-	h.firstMb, h.sliceType, h.ppsID = b.ue(), b.ue(), b.ue()
-	if b.bad || h.sliceType > 9 || h.ppsID > 255 {
+	b := bitstream.NewReader(unescape(buf[:0], nal[1:], maxSliceHeader))
+	h.firstMb, h.sliceType, h.ppsID = b.UE(), b.UE(), b.UE()
+	if b.Bad() || h.sliceType > 9 || h.ppsID > 255 {
 		return h, fmt.Errorf("%w: slice_type %d, pic_parameter_set_id %d", ErrBadSlice, h.sliceType, h.ppsID)
 	}
 	p := ppss[h.ppsID]
@@ -47,35 +51,35 @@ func parseSliceHeader(nal []byte, spss *[32]*SPS, ppss *[256]*pps, buf []byte) (
 	}
 	h.sps = s
 	if s.SeparateColourPlane {
-		b.u(2) // colour_plane_id
+		b.Bits(2) // colour_plane_id
 	}
-	h.frameNum = b.u(s.Log2MaxFrameNum)
+	h.frameNum = b.Bits(s.Log2MaxFrameNum)
 	if !s.FrameMbsOnly {
-		if h.field = b.flag(); h.field {
-			h.bottom = b.flag()
+		if h.field = b.Flag(); h.field {
+			h.bottom = b.Flag()
 		}
 	}
 	if h.nalType == nalIDR {
-		h.idrPicID = b.ue()
+		h.idrPicID = b.UE()
 	}
 	switch s.PicOrderCntType {
 	case 0:
-		h.pocLsb = b.u(s.Log2MaxPicOrderCnt)
+		h.pocLsb = b.Bits(s.Log2MaxPicOrderCnt)
 		if p.bottomFieldPicOrder && !h.field {
-			h.deltaPocBottom = b.se()
+			h.deltaPocBottom = b.SE()
 		}
 	case 1:
 		if !s.DeltaPicOrderAlways0 {
-			h.deltaPoc[0] = b.se()
+			h.deltaPoc[0] = b.SE()
 			if p.bottomFieldPicOrder && !h.field {
-				h.deltaPoc[1] = b.se()
+				h.deltaPoc[1] = b.SE()
 			}
 		}
 	}
 	if p.redundantPicCntFlag {
-		h.redundantPicCnt = b.ue()
+		h.redundantPicCnt = b.UE()
 	}
-	if b.bad {
+	if b.Bad() {
 		return h, fmt.Errorf("%w: cut short", ErrBadSlice)
 	}
 	return h, nil

@@ -1,6 +1,10 @@
 package h264
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/webrtc-cli/webrtc-cli/media/internal/bitstream"
+)
 
 // SPS is what a sender needs from a sequence parameter set (H.264 §7.3.2.1
 // and Annex E), plus the fields that slice headers depend on.
@@ -58,12 +62,13 @@ func ParseSPS(nal []byte) (*SPS, error) {
 	if len(nal) < 4 || naluType(nal[0]) != nalSPS {
 		return nil, fmt.Errorf("%w: %d bytes, not an SPS", ErrBadSPS, len(nal))
 	}
-	b := bitReader{data: unescape(nil, nal[1:], -1)}
+	rbsp := unescape(nil, nal[1:], -1)
+	b := bitstream.NewReader(rbsp)
 	s := &SPS{
-		ProfileIDC:          uint8(b.u(8)),
-		Constraints:         uint8(b.u(8)),
-		LevelIDC:            uint8(b.u(8)),
-		ID:                  b.ue(),
+		ProfileIDC:          uint8(b.Bits(8)),
+		Constraints:         uint8(b.Bits(8)),
+		LevelIDC:            uint8(b.Bits(8)),
+		ID:                  b.UE(),
 		ChromaFormatIDC:     1,
 		BitDepthLuma:        8,
 		BitDepthChroma:      8,
@@ -76,25 +81,25 @@ func ParseSPS(nal []byte) (*SPS, error) {
 		return bad("seq_parameter_set_id", s.ID)
 	}
 	if highProfile(s.ProfileIDC) {
-		if s.ChromaFormatIDC = b.ue(); s.ChromaFormatIDC > 3 {
+		if s.ChromaFormatIDC = b.UE(); s.ChromaFormatIDC > 3 {
 			return bad("chroma_format_idc", s.ChromaFormatIDC)
 		}
 		if s.ChromaFormatIDC == 3 {
-			s.SeparateColourPlane = b.flag()
+			s.SeparateColourPlane = b.Flag()
 		}
-		luma, chroma := b.ue(), b.ue()
+		luma, chroma := b.UE(), b.UE()
 		if luma > 6 || chroma > 6 {
 			return bad("bit depth", fmt.Sprintf("%d/%d", luma+8, chroma+8))
 		}
 		s.BitDepthLuma, s.BitDepthChroma = int(luma)+8, int(chroma)+8
-		b.u(1)        // qpprime_y_zero_transform_bypass_flag
-		if b.flag() { // seq_scaling_matrix_present_flag
+		b.Bits(1)     // qpprime_y_zero_transform_bypass_flag
+		if b.Flag() { // seq_scaling_matrix_present_flag
 			lists := 8
 			if s.ChromaFormatIDC == 3 {
 				lists = 12
 			}
 			for i := range lists {
-				if b.flag() {
+				if b.Flag() {
 					size := 16
 					if i >= 6 {
 						size = 64
@@ -104,68 +109,68 @@ func ParseSPS(nal []byte) (*SPS, error) {
 			}
 		}
 	}
-	if v := b.ue(); v > 12 {
+	if v := b.UE(); v > 12 {
 		return bad("log2_max_frame_num_minus4", v)
 	} else {
 		s.Log2MaxFrameNum = int(v) + 4
 	}
-	switch s.PicOrderCntType = b.ue(); s.PicOrderCntType {
+	switch s.PicOrderCntType = b.UE(); s.PicOrderCntType {
 	case 0:
-		if v := b.ue(); v > 12 {
+		if v := b.UE(); v > 12 {
 			return bad("log2_max_pic_order_cnt_lsb_minus4", v)
 		} else {
 			s.Log2MaxPicOrderCnt = int(v) + 4
 		}
 	case 1:
-		s.DeltaPicOrderAlways0 = b.flag()
-		b.se() // offset_for_non_ref_pic
-		b.se() // offset_for_top_to_bottom_field
-		n := b.ue()
+		s.DeltaPicOrderAlways0 = b.Flag()
+		b.SE() // offset_for_non_ref_pic
+		b.SE() // offset_for_top_to_bottom_field
+		n := b.UE()
 		if n > 255 {
 			return bad("num_ref_frames_in_pic_order_cnt_cycle", n)
 		}
 		for range n {
-			b.se() // offset_for_ref_frame
+			b.SE() // offset_for_ref_frame
 		}
 	case 2:
 	default:
 		return bad("pic_order_cnt_type", s.PicOrderCntType)
 	}
-	b.ue() // max_num_ref_frames
-	b.u(1) // gaps_in_frame_num_value_allowed_flag
-	wMbs, hMapUnits := b.ue(), b.ue()
-	s.FrameMbsOnly = b.flag()
+	b.UE()    // max_num_ref_frames
+	b.Bits(1) // gaps_in_frame_num_value_allowed_flag
+	wMbs, hMapUnits := b.UE(), b.UE()
+	s.FrameMbsOnly = b.Flag()
 	if !s.FrameMbsOnly {
-		b.u(1) // mb_adaptive_frame_field_flag
+		b.Bits(1) // mb_adaptive_frame_field_flag
 	}
-	b.u(1) // direct_8x8_inference_flag
+	b.Bits(1) // direct_8x8_inference_flag
 	var crop [4]uint32
-	if b.flag() {
-		crop = [4]uint32{b.ue(), b.ue(), b.ue(), b.ue()}
+	if b.Flag() {
+		crop = [4]uint32{b.UE(), b.UE(), b.UE(), b.UE()}
 	}
-	if b.bad {
-		return bad("cut short after", fmt.Sprintf("%d bits", b.pos))
+	if b.Bad() {
+		return bad("cut short after", fmt.Sprintf("%d bits", len(rbsp)*8-b.Left()))
 	}
 	if err := s.setSize(wMbs, hMapUnits, crop); err != nil {
 		return nil, err
 	}
-	if b.flag() { // vui_parameters_present_flag
+	if b.Flag() { // vui_parameters_present_flag
 		s.parseVUI(&b)
 	}
 	return s, nil
 }
 
 // skipScalingList walks scaling_list() (§7.3.2.1.1.1).
-func skipScalingList(b *bitReader, size int) {
+func skipScalingList(b *bitstream.Reader, size int) {
 	last, next := int32(8), int32(8)
 	for range size {
 		if next != 0 {
-			next = (last + b.se() + 256) % 256
+			next = (last + b.SE() + 256) % 256
 		}
 		if next != 0 {
 			last = next
 		}
-		if b.bad {
+		if b.Bad() {
 			return
 		}
 	}
@@ -209,32 +214,32 @@ func (s *SPS) setSize(wMbs, hMapUnits uint32, crop [4]uint32) error {
 // parseVUI reads vui_parameters() (§E.1.1) up to bitstream_restriction.
 // Encoders are known to write a VUI cut short: fields that do not fit are
 // left unknown rather than failing the SPS.
-func (s *SPS) parseVUI(b *bitReader) {
-	if b.flag() { // aspect_ratio_info_present_flag
-		if b.u(8) == 255 { // Extended_SAR
-			b.u(16)
-			b.u(16)
+func (s *SPS) parseVUI(b *bitstream.Reader) {
+	if b.Flag() { // aspect_ratio_info_present_flag
+		if b.Bits(8) == 255 { // Extended_SAR
+			b.Bits(16)
+			b.Bits(16)
 		}
 	}
-	if b.flag() { // overscan_info_present_flag
-		b.u(1)
+	if b.Flag() { // overscan_info_present_flag
+		b.Bits(1)
 	}
-	if b.flag() { // video_signal_type_present_flag
-		b.u(4)
-		if b.flag() { // colour_description_present_flag
-			b.u(24)
+	if b.Flag() { // video_signal_type_present_flag
+		b.Bits(4)
+		if b.Flag() { // colour_description_present_flag
+			b.Bits(24)
 		}
 	}
-	if b.flag() { // chroma_loc_info_present_flag
-		b.ue()
-		b.ue()
+	if b.Flag() { // chroma_loc_info_present_flag
+		b.UE()
+		b.UE()
 	}
-	if b.bad {
+	if b.Bad() {
 		return
 	}
-	if b.flag() {
-		num, scale, fixed := b.u(32), b.u(32), b.flag()
-		if b.bad {
+	if b.Flag() {
+		num, scale, fixed := b.Bits(32), b.Bits(32), b.Flag()
+		if b.Bad() {
 			return
 		}
 		if num > 0 && scale > 0 {
@@ -242,29 +247,29 @@ func (s *SPS) parseVUI(b *bitReader) {
 		}
 	}
 	nal, vcl := false, false
-	if nal = b.flag(); nal {
+	if nal = b.Flag(); nal {
 		s.parseHRD(b)
 	}
-	if vcl = b.flag(); vcl {
+	if vcl = b.Flag(); vcl {
 		s.parseHRD(b)
 	}
 	if nal || vcl {
-		b.u(1) // low_delay_hrd_flag
+		b.Bits(1) // low_delay_hrd_flag
 	}
-	pic := b.flag()
-	if b.bad {
+	pic := b.Flag()
+	if b.Bad() {
 		s.cpbDpbDelays = false
 		return
 	}
 	s.cpbDpbDelays, s.PicStructPresent = nal || vcl, pic
-	if b.flag() { // bitstream_restriction_flag
-		b.u(1) // motion_vectors_over_pic_boundaries_flag
+	if b.Flag() { // bitstream_restriction_flag
+		b.Bits(1) // motion_vectors_over_pic_boundaries_flag
 		for range 4 {
-			b.ue() // max_bytes_per_pic_denom, max_bits_per_mb_denom, log2_max_mv_length_*
+			b.UE() // max_bytes_per_pic_denom, max_bits_per_mb_denom, log2_max_mv_length_*
 		}
-		reorder := b.ue()
-		b.ue() // max_dec_frame_buffering
-		if !b.bad && reorder <= 16 {
+		reorder := b.UE()
+		b.UE() // max_dec_frame_buffering
+		if !b.Bad() && reorder <= 16 {
 			s.MaxNumReorderFrames = int(reorder)
 		}
 	}
@@ -272,22 +277,22 @@ func (s *SPS) parseVUI(b *bitReader) {
 
 // parseHRD reads hrd_parameters() (§E.1.2) for the delay field lengths of
 // picture timing SEI.
-func (s *SPS) parseHRD(b *bitReader) {
-	n := b.ue() // cpb_cnt_minus1
+func (s *SPS) parseHRD(b *bitstream.Reader) {
+	n := b.UE() // cpb_cnt_minus1
 	if n > 31 {
-		b.bad = true
+		b.Fail()
 		return
 	}
-	b.u(8) // bit_rate_scale, cpb_size_scale
+	b.Bits(8) // bit_rate_scale, cpb_size_scale
 	for range n + 1 {
-		b.ue() // bit_rate_value_minus1
-		b.ue() // cpb_size_value_minus1
-		b.u(1) // cbr_flag
+		b.UE()    // bit_rate_value_minus1
+		b.UE()    // cpb_size_value_minus1
+		b.Bits(1) // cbr_flag
 	}
-	b.u(5) // initial_cpb_removal_delay_length_minus1
-	s.cpbRemovalDelayLen = int(b.u(5)) + 1
-	s.dpbOutputDelayLen = int(b.u(5)) + 1
-	b.u(5) // time_offset_length
+	b.Bits(5) // initial_cpb_removal_delay_length_minus1
+	s.cpbRemovalDelayLen = int(b.Bits(5)) + 1
+	s.dpbOutputDelayLen = int(b.Bits(5)) + 1
+	b.Bits(5) // time_offset_length
 }
 
 // FrameRate is the frame rate the VUI timing gives, time_scale /

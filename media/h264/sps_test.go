@@ -144,13 +144,13 @@ func TestParseSPSErrors(t *testing.T) {
 		{"cut in the size", good[:7]},
 		{"absurd size", big.nal()},
 		{"cropped away", overCrop.nal()},
-		{"sps id 32", func() []byte { var w bitWriter; w.u(24, 0x42c00d); w.ue(32); return w.nal(0x67) }()},
+		{"sps id 32", func() []byte { var w bitWriter; w.U(24, 0x42c00d); w.UE(32); return w.nal(0x67) }()},
 		{"poc type 3", func() []byte {
 			var w bitWriter
-			w.u(24, 0x42c00d)
-			w.ue(0)
-			w.ue(0)
-			w.ue(3)
+			w.U(24, 0x42c00d)
+			w.UE(0)
+			w.UE(0)
+			w.UE(3)
 			return w.nal(0x67)
 		}()},
 	} {

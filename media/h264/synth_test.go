@@ -1,79 +1,23 @@
 package h264
 
-import "bytes"
+import (
+	"bytes"
 
-// bitWriter writes MSB-first bit fields and Exp-Golomb codes, to build the
-// parameter sets and slice headers of synthetic streams.
-type bitWriter struct {
-	buf  []byte
-	bits int
-}
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
+)
 
-func (w *bitWriter) u(n int, v uint32) {
-	for i := n - 1; i >= 0; i-- {
-		if w.bits%8 == 0 {
-			w.buf = append(w.buf, 0)
-		}
-		if v>>uint(i)&1 == 1 {
-			w.buf[len(w.buf)-1] |= 0x80 >> uint(w.bits%8)
-		}
-		w.bits++
-	}
-}
-
-func (w *bitWriter) flag(b bool) {
-	if b {
-		w.u(1, 1)
-	} else {
-		w.u(1, 0)
-	}
-}
-
-func (w *bitWriter) ue(v uint32) {
-	x := uint64(v) + 1
-	n := 0
-	for x>>uint(n+1) != 0 {
-		n++
-	}
-	w.u(n, 0)
-	w.u(n+1, uint32(x))
-}
-
-func (w *bitWriter) se(v int32) {
-	if v > 0 {
-		w.ue(uint32(2*v - 1))
-	} else {
-		w.ue(uint32(-2 * v))
-	}
-}
+// bitWriter builds the parameter sets and slice headers of synthetic
+// streams.
+type bitWriter struct{ mediatest.BitWriter }
 
 // nal finishes the RBSP (rbsp_trailing_bits) and returns it as a NAL unit
 // with header byte h, emulation prevention added.
 func (w *bitWriter) nal(h byte) []byte {
-	w.u(1, 1)
-	for w.bits%8 != 0 {
-		w.u(1, 0)
+	w.U(1, 1)
+	for w.Len()%8 != 0 {
+		w.U(1, 0)
 	}
-	return escape(append([]byte{h}, w.buf...))
-}
-
-// escape adds emulation prevention bytes to a NAL unit (header first).
-func escape(nal []byte) []byte {
-	out := []byte{nal[0]}
-	zeros := 0
-	for _, c := range nal[1:] {
-		if zeros >= 2 && c <= 3 {
-			out = append(out, 3)
-			zeros = 0
-		}
-		out = append(out, c)
-		if c == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
-	}
-	return out
+	return append([]byte{h}, mediatest.Escape(w.Bytes())...)
 }
 
 // spsConf is what a synthetic SPS says.
@@ -96,110 +40,110 @@ type spsConf struct {
 
 func (c spsConf) nal() []byte {
 	var w bitWriter
-	w.u(8, uint32(c.profile))
-	w.u(8, uint32(c.constraints))
-	w.u(8, uint32(c.level))
-	w.ue(c.id)
+	w.U(8, uint32(c.profile))
+	w.U(8, uint32(c.constraints))
+	w.U(8, uint32(c.level))
+	w.UE(c.id)
 	if highProfile(c.profile) {
-		w.ue(c.chroma)
+		w.UE(c.chroma)
 		if c.chroma == 3 {
-			w.flag(false)
+			w.Flag(false)
 		}
-		w.ue(0) // bit_depth_luma_minus8
-		w.ue(0)
-		w.flag(false)
-		w.flag(c.scaling)
+		w.UE(0) // bit_depth_luma_minus8
+		w.UE(0)
+		w.Flag(false)
+		w.Flag(c.scaling)
 		if c.scaling {
 			for i := range 8 {
-				w.flag(i%2 == 0)
+				w.Flag(i%2 == 0)
 				if i%2 == 0 {
 					size := 16
 					if i >= 6 {
 						size = 64
 					}
 					for j := range size {
-						w.se(int32(j%5) - 2)
+						w.SE(int32(j%5) - 2)
 					}
 				}
 			}
 		}
 	}
-	w.ue(0) // log2_max_frame_num_minus4
-	w.ue(c.pocType)
+	w.UE(0) // log2_max_frame_num_minus4
+	w.UE(c.pocType)
 	switch c.pocType {
 	case 0:
-		w.ue(2)
+		w.UE(2)
 	case 1:
-		w.flag(false) // delta_pic_order_always_zero_flag
-		w.se(-2)
-		w.se(1)
-		w.ue(2)
-		w.se(3)
-		w.se(-1)
+		w.Flag(false) // delta_pic_order_always_zero_flag
+		w.SE(-2)
+		w.SE(1)
+		w.UE(2)
+		w.SE(3)
+		w.SE(-1)
 	}
-	w.ue(1)
-	w.flag(false)
-	w.ue(c.wMbs)
-	w.ue(c.hMapUnits)
-	w.flag(!c.fieldCoding)
+	w.UE(1)
+	w.Flag(false)
+	w.UE(c.wMbs)
+	w.UE(c.hMapUnits)
+	w.Flag(!c.fieldCoding)
 	if c.fieldCoding {
-		w.flag(false)
+		w.Flag(false)
 	}
-	w.flag(true)
+	w.Flag(true)
 	cropping := c.crop != [4]uint32{}
-	w.flag(cropping)
+	w.Flag(cropping)
 	if cropping {
 		for _, v := range c.crop {
-			w.ue(v)
+			w.UE(v)
 		}
 	}
 	vui := c.timing || c.reorder >= 0 || c.picStruct || c.nalHRD
-	w.flag(vui)
+	w.Flag(vui)
 	if vui {
-		w.flag(true) // aspect_ratio_info_present_flag
-		w.u(8, 255)  // Extended_SAR
-		w.u(16, 4)
-		w.u(16, 3)
-		w.flag(false)
-		w.flag(true) // video_signal_type_present_flag
-		w.u(4, 5)
-		w.flag(true)
-		w.u(24, 0x010101)
-		w.flag(false)
-		w.flag(c.timing)
+		w.Flag(true) // aspect_ratio_info_present_flag
+		w.U(8, 255)  // Extended_SAR
+		w.U(16, 4)
+		w.U(16, 3)
+		w.Flag(false)
+		w.Flag(true) // video_signal_type_present_flag
+		w.U(4, 5)
+		w.Flag(true)
+		w.U(24, 0x010101)
+		w.Flag(false)
+		w.Flag(c.timing)
 		if c.timing {
-			w.u(32, c.units)
-			w.u(32, c.scale)
-			w.flag(c.fixed)
+			w.U(32, c.units)
+			w.U(32, c.scale)
+			w.Flag(c.fixed)
 		}
-		w.flag(c.nalHRD)
+		w.Flag(c.nalHRD)
 		if c.nalHRD {
-			w.ue(1) // two CPBs
-			w.u(8, 0x34)
+			w.UE(1) // two CPBs
+			w.U(8, 0x34)
 			for range 2 {
-				w.ue(1000)
-				w.ue(2000)
-				w.flag(true)
+				w.UE(1000)
+				w.UE(2000)
+				w.Flag(true)
 			}
-			w.u(5, 23)
-			w.u(5, 9) // cpb_removal_delay_length_minus1: 10 bits
-			w.u(5, 5) // dpb_output_delay_length_minus1: 6 bits
-			w.u(5, 24)
+			w.U(5, 23)
+			w.U(5, 9) // cpb_removal_delay_length_minus1: 10 bits
+			w.U(5, 5) // dpb_output_delay_length_minus1: 6 bits
+			w.U(5, 24)
 		}
-		w.flag(false)
+		w.Flag(false)
 		if c.nalHRD {
-			w.flag(false)
+			w.Flag(false)
 		}
-		w.flag(c.picStruct)
-		w.flag(c.reorder >= 0)
+		w.Flag(c.picStruct)
+		w.Flag(c.reorder >= 0)
 		if c.reorder >= 0 {
-			w.flag(true)
-			w.ue(2)
-			w.ue(1)
-			w.ue(16)
-			w.ue(16)
-			w.ue(uint32(c.reorder))
-			w.ue(4)
+			w.Flag(true)
+			w.UE(2)
+			w.UE(1)
+			w.UE(16)
+			w.UE(16)
+			w.UE(uint32(c.reorder))
+			w.UE(4)
 		}
 	}
 	return w.nal(0x67)
@@ -216,32 +160,32 @@ type ppsConf struct {
 
 func (c ppsConf) nal() []byte {
 	var w bitWriter
-	w.ue(c.id)
-	w.ue(c.spsID)
-	w.flag(false)
-	w.flag(c.bottomPOC)
-	w.ue(c.sliceGroups)
+	w.UE(c.id)
+	w.UE(c.spsID)
+	w.Flag(false)
+	w.Flag(c.bottomPOC)
+	w.UE(c.sliceGroups)
 	if c.sliceGroups > 0 {
-		w.ue(6)
-		w.ue(c.sliceGroupUnits - 1)
+		w.UE(6)
+		w.UE(c.sliceGroupUnits - 1)
 		n := 0
 		for 1<<n < c.sliceGroups+1 {
 			n++
 		}
 		for i := range c.sliceGroupUnits {
-			w.u(n, i%(c.sliceGroups+1))
+			w.U(n, i%(c.sliceGroups+1))
 		}
 	}
-	w.ue(0)
-	w.ue(0)
-	w.flag(false)
-	w.u(2, 0)
-	w.se(0)
-	w.se(0)
-	w.se(-2)
-	w.flag(true)
-	w.flag(false)
-	w.flag(c.redundant)
+	w.UE(0)
+	w.UE(0)
+	w.Flag(false)
+	w.U(2, 0)
+	w.SE(0)
+	w.SE(0)
+	w.SE(-2)
+	w.Flag(true)
+	w.Flag(false)
+	w.Flag(c.redundant)
 	return w.nal(0x68)
 }
 
@@ -262,35 +206,35 @@ type sliceConf struct {
 
 func (c sliceConf) nal() []byte {
 	var w bitWriter
-	w.ue(c.firstMb)
-	w.ue(c.sliceType)
-	w.ue(c.pps.id)
-	w.u(4, c.frameNum)
+	w.UE(c.firstMb)
+	w.UE(c.sliceType)
+	w.UE(c.pps.id)
+	w.U(4, c.frameNum)
 	if c.sps.fieldCoding {
-		w.flag(c.field)
+		w.Flag(c.field)
 		if c.field {
-			w.flag(c.bottom)
+			w.Flag(c.bottom)
 		}
 	}
 	if c.idr {
-		w.ue(c.idrPicID)
+		w.UE(c.idrPicID)
 	}
 	switch c.sps.pocType {
 	case 0:
-		w.u(6, c.pocLsb)
+		w.U(6, c.pocLsb)
 		if c.pps.bottomPOC && !c.field {
-			w.se(c.deltaPoc[0])
+			w.SE(c.deltaPoc[0])
 		}
 	case 1:
-		w.se(c.deltaPoc[0])
+		w.SE(c.deltaPoc[0])
 		if c.pps.bottomPOC && !c.field {
-			w.se(c.deltaPoc[1])
+			w.SE(c.deltaPoc[1])
 		}
 	}
 	if c.pps.redundant {
-		w.ue(c.redundantCnt)
+		w.UE(c.redundantCnt)
 	}
-	w.u(16, 0xa5a5) // stands in for the slice data
+	w.U(16, 0xa5a5) // stands in for the slice data
 	typ := byte(nalSlice)
 	if c.idr {
 		typ = nalIDR
@@ -302,25 +246,25 @@ func (c sliceConf) nal() []byte {
 // skipped) and picture timing carrying pic_struct.
 func picTimingSEI(c spsConf, ps uint32) []byte {
 	var w bitWriter
-	w.u(8, 5) // user_data_unregistered
-	w.u(8, 20)
+	w.U(8, 5) // user_data_unregistered
+	w.U(8, 20)
 	for i := range 20 {
-		w.u(8, uint32(i))
+		w.U(8, uint32(i))
 	}
 	var t bitWriter
 	if c.nalHRD {
-		t.u(10, 3)
-		t.u(6, 1)
+		t.U(10, 3)
+		t.U(6, 1)
 	}
-	t.u(4, ps)
-	t.u(1, 0) // clock_timestamp_flag
-	for t.bits%8 != 0 {
-		t.u(1, 0)
+	t.U(4, ps)
+	t.U(1, 0) // clock_timestamp_flag
+	for t.Len()%8 != 0 {
+		t.U(1, 0)
 	}
-	w.u(8, seiPicTiming)
-	w.u(8, uint32(len(t.buf)))
-	for _, b := range t.buf {
-		w.u(8, uint32(b))
+	w.U(8, seiPicTiming)
+	w.U(8, uint32(len(t.Bytes())))
+	for _, b := range t.Bytes() {
+		w.U(8, uint32(b))
 	}
 	return w.nal(0x06)
 }

@@ -1,29 +1,11 @@
 package h264
 
 import (
-	"bytes"
-	"encoding/json"
-	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
-
-func testdata(name string) string { return filepath.Join("..", "..", "testdata", name) }
-
-func mustRead(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(testdata(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// requireTool is mediatest.RequireTool: skip without the tool, fail in CI.
-func requireTool(t testing.TB, name string) string { return mediatest.RequireTool(t, name) }
 
 // probePacket is one packet as ffprobe's h264 parser splits the stream.
 type probePacket struct {
@@ -35,13 +17,6 @@ type probePacket struct {
 
 func ffprobePackets(t *testing.T, path string) []probePacket {
 	t.Helper()
-	bin := requireTool(t, "ffprobe")
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "-v", "error", "-of", "json", "-show_packets", path)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
-		t.Fatalf("ffprobe %s: %v\n%s", path, err, stderr.String())
-	}
 	var p struct {
 		Packets []struct {
 			Pos      string `json:"pos"`
@@ -50,8 +25,8 @@ func ffprobePackets(t *testing.T, path string) []probePacket {
 			Flags    string `json:"flags"`
 		} `json:"packets"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &p); err != nil {
-		t.Fatal(err)
+	if msg := mediatest.FFprobe(t, path, &p, "-show_packets"); msg != "" {
+		t.Fatalf("ffprobe %s:\n%s", path, msg)
 	}
 	out := make([]probePacket, len(p.Packets))
 	for i, pp := range p.Packets {

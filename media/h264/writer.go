@@ -1,9 +1,10 @@
 package h264
 
 import (
-	"bytes"
 	"fmt"
 	"io"
+
+	"github.com/webrtc-cli/webrtc-cli/media/internal/bitstream"
 )
 
 // Writer writes access units to an Annex-B byte stream, such as a .h264
@@ -17,16 +18,10 @@ type Writer struct {
 	sps     [32][]byte
 	pps     [256][]byte
 	ppsSPS  [256]uint32 // the SPS id each stored PPS refers to
-	nals    []nalRef
+	nals    [][]byte    // of the unit being written, header included
+	ids     []int       // the SPS or PPS id of each of nals; -1 for other types or if unreadable
 	missing int
 	scratch [maxSliceHeader]byte
-}
-
-// nalRef is one NAL unit of an access unit: au[start:end], header
-// included, behind the start code at au[code:start].
-type nalRef struct {
-	code, start, end int
-	id               int // SPS or PPS id, -1 for other types or if unreadable
 }
 
 // NewWriter returns a Writer to w. Annex-B has no file header: nothing is
@@ -52,18 +47,16 @@ func (w *Writer) WriteAccessUnit(au []byte) error {
 		return err
 	}
 	idr := -1
-	for i := range w.nals {
-		n := &w.nals[i]
-		nal := au[n.start:n.end]
+	for i, nal := range w.nals {
 		switch naluType(nal[0]) {
 		case nalSPS:
 			if id, ok := spsID(nal); ok {
-				n.id = int(id)
+				w.ids[i] = int(id)
 				w.sps[id] = append(w.sps[id][:0], nal...)
 			}
 		case nalPPS:
 			if p, err := parsePPS(nal); err == nil {
-				n.id = int(p.id)
+				w.ids[i] = int(p.id)
 				w.pps[p.id] = append(w.pps[p.id][:0], nal...)
 				w.ppsSPS[p.id] = p.spsID
 			}
@@ -76,21 +69,21 @@ func (w *Writer) WriteAccessUnit(au []byte) error {
 	if idr < 0 {
 		return w.write(au)
 	}
-	ppsID, ok := slicePPS(au[w.nals[idr].start:w.nals[idr].end], w.scratch[:])
+	ppsID, ok := slicePPS(w.nals[idr], w.scratch[:])
 	if !ok {
 		return w.write(au) // no header to go by
 	}
 	spsID := w.ppsSPS[ppsID]
 	haveSPS, havePPS := false, false
 	spsEnd := 0 // end of the SPS the IDR needs, if au has it
-	for _, n := range w.nals[:idr] {
-		switch naluType(au[n.start]) {
+	for i, nal := range w.nals[:idr] {
+		switch naluType(nal[0]) {
 		case nalSPS:
-			if n.id == int(spsID) {
-				haveSPS, spsEnd = true, n.end
+			if w.ids[i] == int(spsID) {
+				haveSPS, spsEnd = true, endIn(au, nal)
 			}
 		case nalPPS:
-			havePPS = havePPS || n.id == int(ppsID)
+			havePPS = havePPS || w.ids[i] == int(ppsID)
 		}
 	}
 	if haveSPS && havePPS {
@@ -107,8 +100,8 @@ func (w *Writer) WriteAccessUnit(au []byte) error {
 	if !haveSPS {
 		insert = appendNAL(insert, w.sps[spsID])
 		at = 0
-		if naluType(au[w.nals[0].start]) == nalAUD {
-			at = w.nals[0].end
+		if naluType(w.nals[0][0]) == nalAUD {
+			at = endIn(au, w.nals[0])
 		}
 	}
 	if !havePPS {
@@ -140,56 +133,40 @@ func (w *Writer) write(b []byte) error {
 	return nil
 }
 
-var startCode3 = []byte{0, 0, 1}
-
-// split finds the NAL units of au: each runs from a start code to the
-// next, less trailing zero bytes.
+// split finds the NAL units of au.
 func (w *Writer) split(au []byte) error {
-	w.nals = w.nals[:0]
-	i := bytes.Index(au, startCode3)
-	if i < 0 || len(bytes.Trim(au[:i], "\x00")) > 0 {
+	var ok bool
+	if w.nals, ok = AppendNALUnits(w.nals[:0], au); !ok {
 		return fmt.Errorf("%w: access unit of %d bytes does not start with a start code", ErrNotAnnexB, len(au))
-	}
-	code := 0
-	for i >= 0 {
-		start := i + len(startCode3)
-		end := len(au)
-		next := bytes.Index(au[start:], startCode3)
-		if next >= 0 {
-			end = start + next
-		}
-		i = end
-		for end > start && au[end-1] == 0 {
-			end--
-		}
-		if end > start {
-			w.nals = append(w.nals, nalRef{code: code, start: start, end: end, id: -1})
-		}
-		if next < 0 {
-			break
-		}
-		code = end
 	}
 	if len(w.nals) == 0 {
 		return fmt.Errorf("%w: access unit of %d bytes has no NAL unit", ErrNotAnnexB, len(au))
 	}
+	w.ids = w.ids[:0]
+	for range w.nals {
+		w.ids = append(w.ids, -1)
+	}
 	return nil
 }
+
+// endIn is the offset in au just past nal, one of its NAL units: a slice
+// of au, whose capacity is au's less where it starts.
+func endIn(au, nal []byte) int { return cap(au) - cap(nal) + len(nal) }
 
 // spsID reads seq_parameter_set_id from an SPS NAL unit.
 func spsID(nal []byte) (uint32, bool) {
 	var buf [12]byte
-	b := bitReader{data: unescape(buf[:0], nal[1:], len(buf))}
-	b.u(24) // profile_idc, constraint flags, level_idc
-	id := b.ue()
-	return id, !b.bad && id < 32
+	b := bitstream.NewReader(unescape(buf[:0], nal[1:], len(buf)))
+	b.Bits(24) // profile_idc, constraint flags, level_idc
+	id := b.UE()
+	return id, !b.Bad() && id < 32
 }
 
 // slicePPS reads pic_parameter_set_id from a slice NAL unit.
 func slicePPS(nal, buf []byte) (uint32, bool) {
-	b := bitReader{data: unescape(buf[:0], nal[1:], maxSliceHeader)}
-	b.ue() // first_mb_in_slice
-	b.ue() // slice_type
-	id := b.ue()
-	return id, !b.bad && id < 256
+	b := bitstream.NewReader(unescape(buf[:0], nal[1:], maxSliceHeader))
+	b.UE() // first_mb_in_slice
+	b.UE() // slice_type
+	id := b.UE()
+	return id, !b.Bad() && id < 256
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // stripParameterSets removes the SPS and PPS from every unit but the first,
@@ -41,7 +43,7 @@ func writeAll(t *testing.T, units [][]byte) ([]byte, *Writer) {
 func TestWriterRoundTrip(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			data := mustRead(t, fx.file)
+			data := mediatest.ReadTestdata(t, fx.file)
 			aus := mustReadAll(t, data, Options{})
 			// x264 repeats SPS/PPS at every IDR: nothing is added, and the
 			// file is the input in canonical form.

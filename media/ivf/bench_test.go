@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"io"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 func BenchmarkReaderNext(b *testing.B) {
-	data := mustRead(b, "vp8.ivf")
+	data := mediatest.ReadTestdata(b, "vp8.ivf")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	frames := 0
@@ -30,7 +32,7 @@ func BenchmarkReaderNext(b *testing.B) {
 }
 
 func BenchmarkWriterWriteFrame(b *testing.B) {
-	_, frames := readAll(b, mustRead(b, "vp8.ivf"))
+	_, frames := readAll(b, mediatest.ReadTestdata(b, "vp8.ivf"))
 	w := NewWriter(io.Discard, "VP80")
 	b.ReportAllocs()
 	var pts uint64

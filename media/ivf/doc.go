@@ -4,6 +4,7 @@
 //
 // The package keeps time exact: frame PTS are returned as stored, and
 // Header.Ticks/Duration convert them with 128-bit integer math, so no frame
-// rate is ever rounded into a tick interval. FrameSize and IsKeyframe read
-// just enough of each codec's bitstream to size and gate a recording.
+// rate is ever rounded into a tick interval. FrameSize and IsKeyframe find
+// a frame's codec by the file's FourCC; what they read of the bitstream is
+// media/vp8's, vp9's and av1's.
 package ivf

@@ -1,40 +1,38 @@
 package ivf
 
-// FrameSize returns the coded picture size carried in a keyframe, or
-// ok=false if frame is not a keyframe (AV1: has no sequence header) of the
-// codec named by fourcc. It reads only headers and never panics.
-//
-// For AV1 this is the sequence header's max_frame_width/height, the size
-// every keyframe has unless it overrides it, which encoders used with WebRTC
-// do not do. For VP9 it is the first frame of a superframe.
+import (
+	"github.com/webrtc-cli/webrtc-cli/media/av1"
+	"github.com/webrtc-cli/webrtc-cli/media/vp8"
+	"github.com/webrtc-cli/webrtc-cli/media/vp9"
+)
+
+// FrameSize returns the picture size carried in a keyframe of the codec
+// IVF names fourcc, or ok=false if frame is not one (AV1: has no sequence
+// header). The Writer fills the file header with it. It reads only
+// headers, with media/vp8, vp9 and av1, and never panics.
 func FrameSize(fourcc string, frame []byte) (w, h int, ok bool) {
 	switch fourcc {
 	case "VP80":
-		return vp8Size(frame)
+		return vp8.FrameSize(frame)
 	case "VP90":
-		k, ok := parseVP9(frame)
-		return k.width, k.height, ok && k.key
+		return vp9.FrameSize(frame)
 	case "AV01":
-		s, ok := av1Scan(frame)
-		return s.width, s.height, ok && s.hasSeq
+		return av1.FrameSize(frame)
 	}
 	return 0, 0, false
 }
 
-// IsKeyframe reports whether frame can start decoding: a VP8 or VP9
-// keyframe, or an AV1 temporal unit holding a sequence header and a
-// KEY_FRAME frame header.
+// IsKeyframe reports whether a decoder can start at frame, a frame of the
+// codec IVF names fourcc: it asks vp8, vp9 or av1.IsKeyframe, as
+// media.Codec.Keyframe does.
 func IsKeyframe(fourcc string, frame []byte) bool {
 	switch fourcc {
 	case "VP80":
-		_, _, ok := vp8Size(frame)
-		return ok
+		return vp8.IsKeyframe(frame)
 	case "VP90":
-		k, ok := parseVP9(frame)
-		return ok && k.key
+		return vp9.IsKeyframe(frame)
 	case "AV01":
-		s, ok := av1Scan(frame)
-		return ok && s.hasSeq && s.key
+		return av1.IsKeyframe(frame)
 	}
 	return false
 }

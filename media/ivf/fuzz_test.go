@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // addIVFSeeds seeds with each testdata file shrunk to its first frames, each
@@ -15,7 +17,7 @@ import (
 // fuzzer fast (it minimizes every new input, which takes a minute for a
 // 100 KB one). The whole files are read by the ordinary tests.
 func addIVFSeeds(f *testing.F) {
-	paths, _ := filepath.Glob(testdata("*.ivf"))
+	paths, _ := filepath.Glob(mediatest.Testdata("*.ivf"))
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -108,11 +110,11 @@ func FuzzReader(f *testing.F) {
 	})
 }
 
-// FuzzFrameSize feeds bare frames to the codec header parsers, which
-// FuzzReader reaches only through the container.
+// FuzzFrameSize feeds bare frames to the codec header parsers (media/vp8,
+// vp9 and av1), which FuzzReader reaches only through the container.
 func FuzzFrameSize(f *testing.F) {
 	for _, name := range []string{"vp8.ivf", "vp9.ivf", "vp9-p2.ivf", "av1.ivf"} {
-		h, frames := readAll(f, mustRead(f, name))
+		h, frames := readAll(f, mediatest.ReadTestdata(f, name))
 		f.Add(h.FourCC, frames[0].Data[:min(len(frames[0].Data), 64)])
 		f.Add(h.FourCC, frames[1].Data[:min(len(frames[1].Data), 64)])
 	}
@@ -121,6 +123,8 @@ func FuzzFrameSize(f *testing.F) {
 		if ok && (w <= 0 || h <= 0) {
 			t.Fatalf("FrameSize ok with %dx%d", w, h)
 		}
-		IsKeyframe(fourcc, frame)
+		if IsKeyframe(fourcc, frame) && !ok {
+			t.Fatal("a keyframe without a frame size")
+		}
 	})
 }

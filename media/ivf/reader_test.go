@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // fixture describes a file from testdata/gen.sh. The values were read once
@@ -35,8 +36,6 @@ var fixtures = []fixture{
 	{"vfr.ivf", Header{"VP80", 176, 144, 1, 1000, 2993}, 176, 144, 90, []int{0, 30, 60}, vfrPTS},
 }
 
-func testdata(name string) string { return filepath.Join("..", "..", "testdata", name) }
-
 func readAll(t testing.TB, data []byte) (Header, []Frame) {
 	t.Helper()
 	r, err := NewReader(bytes.NewReader(data))
@@ -56,19 +55,10 @@ func readAll(t testing.TB, data []byte) (Header, []Frame) {
 	}
 }
 
-func mustRead(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(testdata(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestReaderFixtures(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			h, frames := readAll(t, mustRead(t, fx.file))
+			h, frames := readAll(t, mediatest.ReadTestdata(t, fx.file))
 			if h != fx.header {
 				t.Errorf("header = %+v, want %+v", h, fx.header)
 			}
@@ -84,7 +74,7 @@ func TestReaderFixtures(t *testing.T) {
 					keys = append(keys, i)
 				}
 			}
-			if !equalInts(keys, fx.keyframes) {
+			if !slices.Equal(keys, fx.keyframes) {
 				t.Errorf("keyframes at %v, want %v", keys, fx.keyframes)
 			}
 			w, hh, ok := FrameSize(h.FourCC, frames[0].Data)
@@ -100,8 +90,8 @@ func TestReaderFixtures(t *testing.T) {
 func TestReaderMatchesFFprobe(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			p := ffprobe(t, testdata(fx.file))
-			h, frames := readAll(t, mustRead(t, fx.file))
+			p := ffprobe(t, mediatest.Testdata(fx.file))
+			h, frames := readAll(t, mediatest.ReadTestdata(t, fx.file))
 			if len(frames) != len(p.Packets) {
 				t.Fatalf("%d frames, ffprobe %d", len(frames), len(p.Packets))
 			}
@@ -119,7 +109,7 @@ func TestReaderMatchesFFprobe(t *testing.T) {
 }
 
 func TestReaderTruncatedFixture(t *testing.T) {
-	r, err := NewReader(bytes.NewReader(mustRead(t, "truncated.ivf")))
+	r, err := NewReader(bytes.NewReader(mediatest.ReadTestdata(t, "truncated.ivf")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +130,7 @@ func TestReaderTruncatedFixture(t *testing.T) {
 }
 
 func TestReaderErrors(t *testing.T) {
-	good := mustRead(t, "vp8.ivf")
+	good := mediatest.ReadTestdata(t, "vp8.ivf")
 	patch := func(off int, b ...byte) []byte {
 		c := bytes.Clone(good)
 		copy(c[off:], b)
@@ -187,7 +177,7 @@ func TestReaderErrors(t *testing.T) {
 }
 
 func TestReaderSkipsLongerHeader(t *testing.T) {
-	good := mustRead(t, "vp8.ivf")
+	good := mediatest.ReadTestdata(t, "vp8.ivf")
 	long := append(bytes.Clone(good[:32]), make([]byte, 16)...)
 	long[6] = 48
 	long = append(long, good[32:]...)
@@ -213,16 +203,4 @@ func TestReaderZeroLengthFrame(t *testing.T) {
 	if len(frames) != 3 || len(frames[0].Data) != 0 || len(frames[1].Data) != 2 {
 		t.Fatalf("frames = %v", frames)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

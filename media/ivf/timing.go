@@ -2,8 +2,9 @@ package ivf
 
 import (
 	"math"
-	"math/bits"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/internal/muldiv"
 )
 
 // Ticks converts pts to a clock of clockRate Hz (90000 for RTP video),
@@ -14,31 +15,15 @@ import (
 // timebase denominator rather than panicking.
 func (h Header) Ticks(pts uint64, clockRate uint32) uint64 {
 	// num*clock fits in 64 bits (two 32-bit factors); times pts needs 128.
-	return mulDivRound(pts, uint64(h.TimebaseNum)*uint64(clockRate), uint64(h.TimebaseDen))
+	return muldiv.Round(pts, uint64(h.TimebaseNum)*uint64(clockRate), uint64(h.TimebaseDen))
 }
 
 // Duration is the time of pts from the start of the timeline, rounded to the
 // nearest nanosecond; it saturates at the largest time.Duration.
 func (h Header) Duration(pts uint64) time.Duration {
-	ns := mulDivRound(pts, uint64(h.TimebaseNum)*uint64(time.Second), uint64(h.TimebaseDen))
+	ns := muldiv.Round(pts, uint64(h.TimebaseNum)*uint64(time.Second), uint64(h.TimebaseDen))
 	if ns > math.MaxInt64 {
 		return time.Duration(math.MaxInt64)
 	}
 	return time.Duration(ns)
-}
-
-// mulDivRound returns round(a*b/d) computed in 128 bits.
-func mulDivRound(a, b, d uint64) uint64 {
-	if d == 0 {
-		return 0
-	}
-	hi, lo := bits.Mul64(a, b)
-	var carry uint64
-	lo, carry = bits.Add64(lo, d/2, 0)
-	hi += carry
-	if hi >= d { // quotient would not fit in 64 bits; bits.Div64 would panic
-		return math.MaxUint64
-	}
-	q, _ := bits.Div64(hi, lo, d)
-	return q
 }

@@ -1,16 +1,10 @@
 package ivf
 
 import (
-	"bytes"
-	"encoding/json"
-	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
-	"os/exec"
-	"strconv"
 	"testing"
-)
 
-// requireTool is mediatest.RequireTool: skip without the tool, fail in CI.
-func requireTool(t testing.TB, name string) string { return mediatest.RequireTool(t, name) }
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
+)
 
 // probe is the part of ffprobe's JSON output the tests look at.
 type probe struct {
@@ -33,31 +27,8 @@ type probe struct {
 
 // ffprobe runs ffprobe on path and fails the test if it prints any error,
 // which is how it reports damage it tolerated.
-func ffprobe(t *testing.T, path string) probe {
+func ffprobe(t *testing.T, path string) (p probe) {
 	t.Helper()
-	bin := requireTool(t, "ffprobe")
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "-v", "error", "-of", "json",
-		"-show_packets", "-show_streams", "-show_format", path)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("ffprobe %s: %v\n%s", path, err, stderr.String())
-	}
-	if stderr.Len() > 0 {
-		t.Errorf("ffprobe %s reported errors:\n%s", path, stderr.String())
-	}
-	var p probe
-	if err := json.Unmarshal(stdout.Bytes(), &p); err != nil {
-		t.Fatalf("ffprobe output: %v", err)
-	}
+	mediatest.FFprobeClean(t, path, &p)
 	return p
-}
-
-func atof(t *testing.T, s string) float64 {
-	t.Helper()
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		t.Fatalf("parse %q: %v", s, err)
-	}
-	return f
 }

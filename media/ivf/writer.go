@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/webrtc-cli/webrtc-cli/media/internal/muldiv"
 )
 
 // WriterClockRate is the timebase denominator Writer uses: the RTP video
@@ -160,7 +162,7 @@ func (w *Writer) length() uint32 {
 	if w.frames < 2 {
 		return 0
 	}
-	d := mulDivRound(w.frames, w.last-w.first, w.frames-1)
+	d := muldiv.Round(w.frames, w.last-w.first, w.frames-1)
 	return uint32(min(d, math.MaxUint32))
 }
 

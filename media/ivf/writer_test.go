@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // TestWriterRoundTrip re-records every fixture at 1/90000 as a receiver
@@ -18,7 +20,7 @@ import (
 func TestWriterRoundTrip(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			h, frames := readAll(t, mustRead(t, fx.file))
+			h, frames := readAll(t, mediatest.ReadTestdata(t, fx.file))
 			path := filepath.Join(t.TempDir(), fx.file)
 			f, err := os.Create(path)
 			if err != nil {
@@ -37,7 +39,7 @@ func TestWriterRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			got, gotFrames := readAll(t, mustReadPath(t, path))
+			got, gotFrames := readAll(t, mediatest.ReadFile(t, path))
 			last := h.Ticks(frames[len(frames)-1].PTS, WriterClockRate)
 			n := uint64(len(frames))
 			want := Header{h.FourCC, uint16(fx.w), uint16(fx.h), 1, 90000, uint32((n*last + (n-1)/2) / (n - 1))}
@@ -69,27 +71,18 @@ func TestWriterRoundTrip(t *testing.T) {
 			real := h.Duration(frames[len(frames)-1].PTS).Seconds() + interval
 			maxInterval := max(interval, 0.045)
 			t.Logf("ffprobe duration %s s, source %.4f s", p.Format.Duration, real)
-			if d := atof(t, p.Format.Duration); math.Abs(d-real) > maxInterval {
+			if d := mediatest.Atof(t, p.Format.Duration); math.Abs(d-real) > maxInterval {
 				t.Errorf("ffprobe duration %.4f s, want %.4f +- %.3f", d, real, maxInterval)
 			}
 		})
 	}
 }
 
-func mustReadPath(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // onlyWriter hides Seek, as a pipe or socket would.
 type onlyWriter struct{ io.Writer }
 
 func TestWriterNotSeekable(t *testing.T) {
-	_, frames := readAll(t, mustRead(t, "vp8.ivf"))
+	_, frames := readAll(t, mediatest.ReadTestdata(t, "vp8.ivf"))
 	var buf bytes.Buffer
 	w := NewWriter(onlyWriter{&buf}, "VP80")
 	for i, f := range frames {
@@ -111,7 +104,7 @@ func TestWriterNotSeekable(t *testing.T) {
 // happens when the first keyframe is lost; Close fills in the size once a
 // keyframe went by.
 func TestWriterDimsFromLaterKeyframe(t *testing.T) {
-	_, frames := readAll(t, mustRead(t, "vp8.ivf"))
+	_, frames := readAll(t, mediatest.ReadTestdata(t, "vp8.ivf"))
 	path := filepath.Join(t.TempDir(), "late.ivf")
 	f, err := os.Create(path)
 	if err != nil {
@@ -132,7 +125,7 @@ func TestWriterDimsFromLaterKeyframe(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	h, got := readAll(t, mustReadPath(t, path)[100:])
+	h, got := readAll(t, mediatest.ReadFile(t, path)[100:])
 	want := Header{"VP80", 320, 240, 1, 90000, 29 * 3750}
 	if h != want || len(got) != 29 {
 		t.Fatalf("header %+v (want %+v), %d frames", h, want, len(got))
@@ -190,26 +183,10 @@ func TestWriterRules(t *testing.T) {
 	})
 }
 
-// failAfter accepts n bytes, then fails every write as a full disk does.
-type failAfter struct {
-	n       int
-	written int
-}
-
-func (f *failAfter) Write(p []byte) (int, error) {
-	if f.written+len(p) <= f.n {
-		f.written += len(p)
-		return len(p), nil
-	}
-	k := f.n - f.written
-	f.written = f.n
-	return k, syscall.ENOSPC
-}
-
 func TestWriterWriteError(t *testing.T) {
-	_, frames := readAll(t, mustRead(t, "vp8.ivf"))
+	_, frames := readAll(t, mediatest.ReadTestdata(t, "vp8.ivf"))
 	for _, limit := range []int{0, 10, 32, 40, 8000, 50000} {
-		fw := &failAfter{n: limit}
+		fw := &mediatest.FailAfter{N: limit}
 		w := NewWriter(fw, "VP80")
 		var err error
 		for i, f := range frames {
@@ -229,22 +206,8 @@ func TestWriterWriteError(t *testing.T) {
 	}
 }
 
-// failingSeeker is a WriteSeeker whose header rewrite fails.
-type failingSeeker struct {
-	bytes.Buffer
-	seeks int
-}
-
-func (f *failingSeeker) Seek(off int64, whence int) (int64, error) {
-	f.seeks++
-	if f.seeks == 1 && whence == io.SeekCurrent {
-		return int64(f.Len()), nil
-	}
-	return 0, syscall.EIO
-}
-
 func TestWriterCloseRewriteError(t *testing.T) {
-	var f failingSeeker
+	var f mediatest.FailingSeeker
 	w := NewWriter(&f, "VP80")
 	for i := range 3 {
 		if err := w.WriteFrame(vp8Key(64, 48), uint64(i)*3000); err != nil {
@@ -257,7 +220,7 @@ func TestWriterCloseRewriteError(t *testing.T) {
 }
 
 func TestWriterLengthSaturates(t *testing.T) {
-	var f fileBuffer
+	var f mediatest.FileBuffer
 	w := NewWriter(&f, "VP80")
 	for _, pts := range []uint64{0, 1 << 40} {
 		if err := w.WriteFrame(vp8Key(64, 48), pts); err != nil {
@@ -267,33 +230,7 @@ func TestWriterLengthSaturates(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := binary.LittleEndian.Uint32(f.b[24:]); got != math.MaxUint32 {
+	if got := binary.LittleEndian.Uint32(f.Bytes()[24:]); got != math.MaxUint32 {
 		t.Fatalf("Length = %#x, want 0xffffffff", got)
 	}
-}
-
-// fileBuffer is an in-memory io.WriteSeeker.
-type fileBuffer struct {
-	b   []byte
-	pos int
-}
-
-func (f *fileBuffer) Write(p []byte) (int, error) {
-	if need := f.pos + len(p); need > len(f.b) {
-		f.b = append(f.b, make([]byte, need-len(f.b))...)
-	}
-	copy(f.b[f.pos:], p)
-	f.pos += len(p)
-	return len(p), nil
-}
-
-func (f *fileBuffer) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekCurrent:
-		off += int64(f.pos)
-	case io.SeekEnd:
-		off += int64(len(f.b))
-	}
-	f.pos = int(off)
-	return off, nil
 }

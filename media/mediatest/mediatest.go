@@ -1,6 +1,7 @@
 // Package mediatest holds what the media tests of every package share:
-// finding the external tools (ffmpeg, ffprobe, chromium) they check
-// against.
+// the external tools (ffmpeg, ffprobe, chromium) they check against, the
+// repository's testdata, writers that fail like a full disk, and a bit
+// writer for synthetic codec headers.
 package mediatest
 
 import (

@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 func TestBadInput(t *testing.T) {
@@ -26,12 +28,12 @@ func TestBadInput(t *testing.T) {
 		{"negative size", true, []TrackSpec{{CodecID: idOf("VP8"), Width: -1}}, ErrBadTrack},
 		{"avcC with 2-byte lengths", false, []TrackSpec{{CodecID: idOf("H264"), CodecPrivate: []byte{1, 0x42, 0, 0x1e, 0xfd, 0xe0, 0}}}, ErrBadTrack},
 	} {
-		if _, err := NewWriter(&fileBuffer{}, c.webm, c.tracks); !errors.Is(err, c.want) {
+		if _, err := NewWriter(&mediatest.FileBuffer{}, c.webm, c.tracks); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
 
-	var f fileBuffer
+	var f mediatest.FileBuffer
 	w, err := NewWriter(&f, true, []TrackSpec{{CodecID: idOf("opus")}})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +85,7 @@ func TestBadInput(t *testing.T) {
 		{"AV1", []byte{0x12, 0x00}},     // only a temporal delimiter
 		{"AV1", []byte{0x0a, 0x05, 1}},  // size beyond the data
 	} {
-		w, _ := NewWriter(&fileBuffer{}, false, []TrackSpec{{CodecID: idOf(c.codec)}})
+		w, _ := NewWriter(&mediatest.FileBuffer{}, false, []TrackSpec{{CodecID: idOf(c.codec)}})
 		if err := w.WriteFrame(0, c.data, 0, true); err == nil {
 			t.Errorf("%s %x: accepted", c.codec, c.data)
 		}

@@ -2,32 +2,14 @@ package mkv
 
 import (
 	"bytes"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
-func TestSplitAnnexB(t *testing.T) {
-	for _, c := range []struct {
-		in   []byte
-		want [][]byte // nil with ok false
-		ok   bool
-	}{
-		{[]byte{0, 0, 0, 1, 0x09, 0xf0, 0, 0, 1, 0x65, 1, 2}, [][]byte{{0x09, 0xf0}, {0x65, 1, 2}}, true},
-		{[]byte{0, 0, 1, 0x67, 0, 0, 0, 0, 1, 0x68}, [][]byte{{0x67}, {0x68}}, true}, // trailing zeros
-		{[]byte{0, 0, 1, 0x41, 0, 0, 3, 1}, [][]byte{{0x41, 0, 0, 3, 1}}, true},      // emulation prevention kept
-		{[]byte{0, 0, 1, 0, 0, 1, 0x41}, [][]byte{{0x41}}, true},                     // empty NAL unit dropped
-		{[]byte{0, 0, 1}, nil, true},
-		{[]byte{0x65, 1, 2}, nil, false},
-		{[]byte{7, 0, 0, 1, 0x65}, nil, false}, // garbage before the start code
-		{nil, nil, false},
-	} {
-		got, ok := splitAnnexB(c.in)
-		if ok != c.ok || fmt.Sprint(got) != fmt.Sprint(c.want) {
-			t.Errorf("splitAnnexB(%x) = %x, %v; want %x, %v", c.in, got, ok, c.want, c.ok)
-		}
-	}
+func TestAppendAVC(t *testing.T) {
 	avc := appendAVC(nil, [][]byte{{0x09, 0xf0}, {0x65}})
 	if want := []byte{0, 0, 0, 2, 0x09, 0xf0, 0, 0, 0, 1, 0x65}; !bytes.Equal(avc, want) {
 		t.Errorf("appendAVC = %x, want %x", avc, want)
@@ -64,7 +46,7 @@ func TestDecoderConfigMatchesFFmpeg(t *testing.T) {
 		{"high 4:2:0 odd size", "H264", encode("high.h264", "202x114", "-c:v", "libx264", "-profile:v", "high", "-bf", "0")},
 		{"high 4:4:4", "H264", encode("444.h264", "96x64", "-c:v", "libx264", "-pix_fmt", "yuv444p", "-bf", "0")},
 		{"interlaced", "H264", encode("tff.h264", "160x120", "-c:v", "libx264", "-flags", "+ildct+ilme", "-bf", "0")},
-		{"av1", "AV1", "../../testdata/av1.ivf"},
+		{"av1", "AV1", mediatest.Testdata("av1.ivf")},
 		{"av1 10-bit 4:4:4", "AV1", encode("av1.ivf", "64x48", "-c:v", "libaom-av1", "-pix_fmt", "yuv444p10le", "-cpu-used", "8", "-usage", "realtime", "-g", "5")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -73,7 +55,7 @@ func TestDecoderConfigMatchesFFmpeg(t *testing.T) {
 			if c.codec == "H264" {
 				frames = annexBFrames(t, c.src)
 			} else {
-				frames = ivfFramesOf(t, readFile(t, c.src))
+				frames = ivfFramesOf(t, mediatest.ReadFile(t, c.src))
 			}
 			path := writeFile(t, "out.mkv", false, []TrackSpec{{CodecID: idOf(c.codec)}}, frames[:1])
 			got := readBack(t, path).Segment.Tracks.TrackEntry[0]

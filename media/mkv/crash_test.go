@@ -12,28 +12,14 @@ import (
 	"testing"
 
 	"github.com/at-wat/ebml-go"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
-
-// failAfter accepts n bytes, then fails every write as a full disk does.
-type failAfter struct {
-	n       int
-	written int
-}
-
-func (f *failAfter) Write(p []byte) (int, error) {
-	if f.written+len(p) <= f.n {
-		f.written += len(p)
-		return len(p), nil
-	}
-	k := f.n - f.written
-	f.written = f.n
-	return k, syscall.ENOSPC
-}
 
 func TestWriteError(t *testing.T) {
 	frames := interleave(ivfFrames(t, "vp8.ivf"), oggFrames(t, "opus-stereo.ogg", 1))
 	for _, limit := range []int{0, 10, 300, 5000, 50000} {
-		w, err := NewWriter(&failAfter{n: limit}, true, avTracks)
+		w, err := NewWriter(&mediatest.FailAfter{N: limit}, true, avTracks)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,23 +40,9 @@ func TestWriteError(t *testing.T) {
 	}
 }
 
-// failingSeeker is a WriteSeeker whose Close-time seeks fail.
-type failingSeeker struct {
-	bytes.Buffer
-	seeks int
-}
-
-func (f *failingSeeker) Seek(off int64, whence int) (int64, error) {
-	f.seeks++
-	if f.seeks == 1 && whence == io.SeekCurrent {
-		return int64(f.Len()), nil
-	}
-	return 0, syscall.EIO
-}
-
 func TestCloseSeekError(t *testing.T) {
 	key, _, _ := samples(t)
-	var f failingSeeker
+	var f mediatest.FailingSeeker
 	w, _ := NewWriter(&f, true, avTracks)
 	if err := w.WriteFrame(0, key, 0, true); err != nil {
 		t.Fatal(err)
@@ -152,8 +124,8 @@ func TestCrashCut(t *testing.T) {
 	requireTool(t, "ffprobe")
 	var live bytes.Buffer
 	_, ends := writeFixtures(t, &live, live.Len)
-	var finished fileBuffer
-	w, _ := writeFixtures(t, &finished, func() int { return len(finished.b) })
+	var finished mediatest.FileBuffer
+	w, _ := writeFixtures(t, &finished, func() int { return len(finished.Bytes()) })
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +133,7 @@ func TestCrashCut(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		b    []byte
-	}{{"live", live.Bytes()}, {"finished", finished.b}} {
+	}{{"live", live.Bytes()}, {"finished", finished.Bytes()}} {
 		b := c.b
 		for _, cut := range []int{ends[0] - 1, ends[0], ends[0] + 7, len(b) / 3, len(b) / 2, len(b)*3/4 + 1, ends[len(ends)-1] - 1} {
 			t.Run(fmt.Sprint(c.name, cut), func(t *testing.T) {

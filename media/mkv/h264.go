@@ -8,44 +8,9 @@ import (
 
 // H.264 NAL unit types (H.264 table 7-1) that matter here.
 const (
-	nalIDR = 5
 	nalSPS = 7
 	nalPPS = 8
 )
-
-// splitAnnexB returns the NAL units of an Annex-B access unit, without
-// start codes or trailing zero bytes (which belong to the next start code
-// or are trailing_zero_8bits; a NAL unit never ends in a zero byte). The
-// slices alias au. ok is false if au does not begin with a start code.
-func splitAnnexB(au []byte) (nals [][]byte, ok bool) {
-	start := startCode(au, 0)
-	if start < 0 || len(bytes.TrimLeft(au[:start-3], "\x00")) > 0 {
-		return nil, false
-	}
-	for start < len(au) {
-		end, next := len(au), startCode(au, start)
-		if next < 0 {
-			next = len(au)
-		} else {
-			end = next - 3
-		}
-		if nal := bytes.TrimRight(au[start:end], "\x00"); len(nal) > 0 {
-			nals = append(nals, nal)
-		}
-		start = next
-	}
-	return nals, true
-}
-
-// startCode returns the index just past the first 00 00 01 at or after
-// from, or -1.
-func startCode(b []byte, from int) int {
-	i := bytes.Index(b[from:], []byte{0, 0, 1})
-	if i < 0 {
-		return -1
-	}
-	return from + i + 3
-}
 
 // appendAVC appends nals in the length-prefixed form Matroska's
 // V_MPEG4/ISO/AVC requires (ISO 14496-15), with 4-byte lengths as the

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"github.com/webrtc-cli/webrtc-cli/media/ogg"
 )
 
@@ -25,24 +27,10 @@ type frame struct {
 	key   bool
 }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	return readFile(t, filepath.Join("..", "..", "testdata", name))
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // ivfFrames reads a fixture as frames of track 0.
 func ivfFrames(t testing.TB, name string) []frame {
 	t.Helper()
-	return ivfFramesOf(t, readFixture(t, name))
+	return ivfFramesOf(t, mediatest.ReadTestdata(t, name))
 }
 
 func ivfFramesOf(t testing.TB, file []byte) []frame {
@@ -68,7 +56,7 @@ func ivfFramesOf(t testing.TB, file []byte) []frame {
 // oggFrames reads a fixture as frames of the given track.
 func oggFrames(t testing.TB, name string, track int) []frame {
 	t.Helper()
-	r, err := ogg.NewReader(bytes.NewReader(readFixture(t, name)))
+	r, err := ogg.NewReader(bytes.NewReader(mediatest.ReadTestdata(t, name)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +80,7 @@ func oggFrames(t testing.TB, name string, track int) []frame {
 // ffprobe reports.
 func h264Clip(t *testing.T) (string, []frame) {
 	t.Helper()
-	path := filepath.Join("..", "..", "testdata", "h264.h264")
+	path := mediatest.Testdata("h264.h264")
 	if _, err := os.Stat(path); err != nil {
 		path = filepath.Join(t.TempDir(), "clip.h264")
 		ff := requireTool(t, "ffmpeg")
@@ -117,7 +105,7 @@ func h264Clip(t *testing.T) (string, []frame) {
 // slice with first_mb_in_slice 0 after a slice.
 func annexBFrames(t *testing.T, path string) []frame {
 	t.Helper()
-	nals, ok := splitAnnexB(readFile(t, path))
+	nals, ok := h264.AppendNALUnits(nil, mediatest.ReadFile(t, path))
 	if !ok {
 		t.Fatalf("%s is not Annex-B", path)
 	}
@@ -125,7 +113,7 @@ func annexBFrames(t *testing.T, path string) []frame {
 	slice := false // the current access unit has a slice
 	for _, n := range nals {
 		typ := n[0] & 0x1f
-		isSlice := typ == 1 || typ == nalIDR
+		isSlice := typ == 1 || typ == 5 // non-IDR or IDR slice
 		if len(frames) == 0 || typ == 9 || (slice && (typ == 6 || typ == nalSPS || typ == nalPPS ||
 			(isSlice && len(n) > 1 && n[1]&0x80 != 0))) {
 			frames = append(frames, frame{})
@@ -133,8 +121,10 @@ func annexBFrames(t *testing.T, path string) []frame {
 		}
 		f := &frames[len(frames)-1]
 		f.data = append(append(f.data, 0, 0, 0, 1), n...)
-		f.key = f.key || typ == nalIDR
 		slice = slice || isSlice
+	}
+	for i := range frames {
+		frames[i].key = h264.IsKeyframe(frames[i].data)
 	}
 	return frames
 }
@@ -203,32 +193,6 @@ func samples(t testing.TB) (key, delta, opus []byte) {
 
 var avTracks = []TrackSpec{{CodecID: idOf("VP8")}, {CodecID: idOf("opus")}}
 
-// fileBuffer is an in-memory io.WriteSeeker.
-type fileBuffer struct {
-	b   []byte
-	pos int
-}
-
-func (f *fileBuffer) Write(p []byte) (int, error) {
-	if need := f.pos + len(p); need > len(f.b) {
-		f.b = append(f.b, make([]byte, need-len(f.b))...)
-	}
-	copy(f.b[f.pos:], p)
-	f.pos += len(p)
-	return len(p), nil
-}
-
-func (f *fileBuffer) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case 1:
-		off += int64(f.pos)
-	case 2:
-		off += int64(len(f.b))
-	}
-	f.pos = int(off)
-	return off, nil
-}
-
 // parseBytes reads a finished file back with ebml-go.
 func parseBytes(t *testing.T, b []byte) *parsed {
 	t.Helper()
@@ -239,10 +203,10 @@ func parseBytes(t *testing.T, b []byte) *parsed {
 	return readBack(t, path)
 }
 
-func closed(t *testing.T, w *Writer, f *fileBuffer) []byte {
+func closed(t *testing.T, w *Writer, f *mediatest.FileBuffer) []byte {
 	t.Helper()
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return f.b
+	return f.Bytes()
 }

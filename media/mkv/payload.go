@@ -3,6 +3,8 @@ package mkv
 import (
 	"fmt"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
 )
 
 // payload converts data to what the block stores and, for the keyframe
@@ -43,7 +45,8 @@ func (w *Writer) payload(t *track, data []byte, keyframe bool) ([]byte, time.Dur
 		t.sizeFrom(width, height, true)
 		return block, 0, nil
 	default: // h264
-		nals, ok := splitAnnexB(data)
+		nals, ok := h264.AppendNALUnits(w.nals[:0], data)
+		w.nals = nals
 		if !ok || len(nals) == 0 {
 			return nil, 0, fmt.Errorf("%w: not an Annex-B access unit", ErrBadFrame)
 		}

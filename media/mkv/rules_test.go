@@ -2,13 +2,16 @@ package mkv
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 func TestMonotonic(t *testing.T) {
 	key, delta, opus := samples(t)
-	var f fileBuffer
+	var f mediatest.FileBuffer
 	w, err := NewWriter(&f, true, avTracks)
 	if err != nil {
 		t.Fatal(err)
@@ -48,21 +51,9 @@ func TestMonotonic(t *testing.T) {
 		got = append(got, b.ms)
 	}
 	want := []int64{0, 100, 100, 0, 40000, 39000}
-	if !equalInts(got, want) {
+	if !slices.Equal(got, want) {
 		t.Errorf("block times %v, want %v", got, want)
 	}
-}
-
-func equalInts(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestClusters(t *testing.T) {
@@ -79,7 +70,7 @@ func TestClusters(t *testing.T) {
 		frames = append(frames, frame{track: 1, data: opus, pts: time.Duration(i) * 20 * time.Millisecond, key: true})
 	}
 	frames = append(frames, frame{data: delta, pts: 5 * time.Hour}) // a huge jump
-	var f fileBuffer
+	var f mediatest.FileBuffer
 	w, _ := NewWriter(&f, true, avTracks)
 	for _, fr := range interleave(frames) {
 		if err := w.WriteFrame(fr.track, fr.data, fr.pts, fr.key); err != nil {
@@ -112,7 +103,7 @@ func TestClusters(t *testing.T) {
 	}
 
 	// Audio only: every 5 s, each cluster a cue.
-	f = fileBuffer{}
+	f = mediatest.FileBuffer{}
 	w, _ = NewWriter(&f, true, []TrackSpec{{CodecID: idOf("opus")}})
 	for i := range 12 * 50 {
 		if err := w.WriteFrame(0, opus, time.Duration(i)*20*time.Millisecond, false); err != nil {

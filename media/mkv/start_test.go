@@ -4,6 +4,10 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/av1"
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 func TestStartsAtKeyframe(t *testing.T) {
@@ -19,7 +23,7 @@ func TestStartsAtKeyframe(t *testing.T) {
 	}
 	order := interleave(video, shifted)
 
-	var f fileBuffer
+	var f mediatest.FileBuffer
 	w, err := NewWriter(&f, true, avTracks)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +51,7 @@ func TestStartsAtKeyframe(t *testing.T) {
 	if waiting != 19 {
 		t.Errorf("%d video frames got ErrWaitingForKeyframe, want the 19 before the keyframe", waiting)
 	}
-	r := parseBytes(t, f.b)
+	r := parseBytes(t, f.Bytes())
 	blocks := r.blocks()
 	if b := blocks[0]; b.track != 1 || !b.key || b.ms != 0 {
 		t.Fatalf("file starts with track %d key=%v at %d ms, want the video keyframe at 0", b.track, b.key, b.ms)
@@ -71,21 +75,21 @@ func TestStartsAtKeyframe(t *testing.T) {
 }
 
 func TestStartNeedsDecoderConfig(t *testing.T) {
-	_, h264 := h264Clip(t)
-	key := h264[0]
-	nals, _ := splitAnnexB(key.data)
+	_, clip := h264Clip(t)
+	key := clip[0]
+	nals, _ := h264.AppendNALUnits(nil, key.data)
 	var noParams []byte
 	for _, n := range nals {
 		if typ := n[0] & 0x1f; typ != nalSPS && typ != nalPPS {
 			noParams = append(append(noParams, 0, 0, 1), n...)
 		}
 	}
-	av1 := ivfFrames(t, "av1.ivf")
-	obus, _ := splitOBUs(av1[0].data)
+	tus := ivfFrames(t, "av1.ivf")
+	obus, _ := splitOBUs(tus[0].data)
 	var noSeq []byte
 	for _, o := range obus {
-		if o.typ != obuSequenceHeader {
-			noSeq = append(noSeq, o.raw...)
+		if o.Type != av1.OBUSequenceHeader {
+			noSeq = append(noSeq, o.Raw...)
 		}
 	}
 	for _, c := range []struct {
@@ -93,9 +97,9 @@ func TestStartNeedsDecoderConfig(t *testing.T) {
 		without, with []byte
 	}{
 		{"H264", noParams, key.data},
-		{"AV1", noSeq, av1[0].data},
+		{"AV1", noSeq, tus[0].data},
 	} {
-		var f fileBuffer
+		var f mediatest.FileBuffer
 		w, err := NewWriter(&f, false, []TrackSpec{{CodecID: idOf(c.codec)}})
 		if err != nil {
 			t.Fatal(err)
@@ -103,15 +107,15 @@ func TestStartNeedsDecoderConfig(t *testing.T) {
 		if err := w.WriteFrame(0, c.without, 0, true); !errors.Is(err, ErrWaitingForKeyframe) {
 			t.Errorf("%s keyframe without decoder config: err = %v, want ErrWaitingForKeyframe", c.codec, err)
 		}
-		if len(f.b) != 0 {
-			t.Errorf("%s: %d bytes written before the start", c.codec, len(f.b))
+		if len(f.Bytes()) != 0 {
+			t.Errorf("%s: %d bytes written before the start", c.codec, len(f.Bytes()))
 		}
 		if err := w.WriteFrame(0, c.with, time.Second, true); err != nil {
 			t.Errorf("%s keyframe with decoder config: %v", c.codec, err)
 		}
 		// With a CodecPrivate from elsewhere (SDP), any keyframe starts.
 		cp := parseBytes(t, closed(t, w, &f)).Segment.Tracks.TrackEntry[0].CodecPrivate
-		f = fileBuffer{}
+		f = mediatest.FileBuffer{}
 		w, _ = NewWriter(&f, false, []TrackSpec{{CodecID: idOf(c.codec), CodecPrivate: cp}})
 		if err := w.WriteFrame(0, c.without, 0, true); err != nil {
 			t.Errorf("%s keyframe without decoder config but a CodecPrivate: %v", c.codec, err)

@@ -1,14 +1,12 @@
 package mkv
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // requireTool is mediatest.RequireTool: skip without the tool, fail in CI.
@@ -42,21 +40,10 @@ type probe struct {
 // ffprobe runs ffprobe on path. It returns what ffprobe printed on stderr
 // (with -v error, only damage it tolerated) rather than failing, so
 // truncation tests can look at it.
-func ffprobe(t *testing.T, path string) (probe, string) {
+func ffprobe(t *testing.T, path string) (p probe, stderr string) {
 	t.Helper()
-	bin := requireTool(t, "ffprobe")
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "-v", "error", "-of", "json",
-		"-show_packets", "-show_streams", "-show_format", path)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("ffprobe %s: %v\n%s", path, err, stderr.String())
-	}
-	var p probe
-	if err := json.Unmarshal(stdout.Bytes(), &p); err != nil {
-		t.Fatalf("ffprobe output: %v", err)
-	}
-	return p, stderr.String()
+	stderr = mediatest.FFprobe(t, path, &p)
+	return p, stderr
 }
 
 // decodeErrors decodes every stream of path with ffmpeg and returns what
@@ -90,15 +77,6 @@ func frameMD5s(t *testing.T, path string) []string {
 		sums = append(sums, strings.TrimSpace(f[len(f)-1]))
 	}
 	return sums
-}
-
-func atof(t *testing.T, s string) float64 {
-	t.Helper()
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		t.Fatalf("parse %q: %v", s, err)
-	}
-	return f
 }
 
 // sourceSize is the picture size ffprobe reports for a video file.

@@ -7,7 +7,8 @@ import (
 
 	"github.com/at-wat/ebml-go/webm"
 
-	"github.com/webrtc-cli/webrtc-cli/media/ivf"
+	"github.com/webrtc-cli/webrtc-cli/media/vp8"
+	"github.com/webrtc-cli/webrtc-cli/media/vp9"
 )
 
 // TrackSpec describes one track.
@@ -106,11 +107,10 @@ func (t *track) sizeFrom(width, height int, ok bool) {
 
 // vpxSize reads the picture size from a VP8 or VP9 keyframe.
 func vpxSize(id string, frame []byte) (width, height int, ok bool) {
-	fourcc := "VP80"
 	if id == idVP9 {
-		fourcc = "VP90"
+		return vp9.FrameSize(frame)
 	}
-	return ivf.FrameSize(fourcc, frame)
+	return vp8.FrameSize(frame)
 }
 
 // newTrack checks spec and fills in as much of the TrackEntry as is known

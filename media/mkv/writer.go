@@ -52,8 +52,9 @@ type Writer struct {
 	clusters    []int64 // offsets of every Cluster, for Close
 	cues        []webm.CuePoint
 
-	out bytes.Buffer // the bytes of one WriteFrame
-	avc []byte       // H264 frame in length-prefixed form
+	out  bytes.Buffer // the bytes of one WriteFrame
+	avc  []byte       // H264 frame in length-prefixed form
+	nals [][]byte     // its NAL units, in the caller's frame
 }
 
 // clusterHead is what a Cluster holds before its blocks.

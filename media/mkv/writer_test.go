@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/at-wat/ebml-go"
+
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // videoCase is a video input for the end-to-end tests.
@@ -25,7 +28,7 @@ type videoCase struct {
 
 func ivfSource(name string) func(t *testing.T) (string, []frame) {
 	return func(t *testing.T) (string, []frame) {
-		return "../../testdata/" + name, ivfFrames(t, name)
+		return mediatest.Testdata(name), ivfFrames(t, name)
 	}
 }
 
@@ -87,7 +90,7 @@ func TestWriteCodecs(t *testing.T) {
 			if diff := dv - da; diff < -50 || diff > 50 {
 				t.Errorf("stream durations %d ms (video) and %d ms (audio) differ by more than 50 ms", dv, da)
 			}
-			if d := atof(t, p.Format.Duration); math.Abs(d-3.02) > 0.001 {
+			if d := mediatest.Atof(t, p.Format.Duration); math.Abs(d-3.02) > 0.001 {
 				t.Errorf("format duration %.3f s, want 3.020 (end of the last Opus packet)", d)
 			}
 
@@ -173,7 +176,7 @@ func checkBlocks(t *testing.T, got []block, want []frame, codec string) {
 		data := f.data
 		switch codec {
 		case "H264":
-			nals, _ := splitAnnexB(f.data)
+			nals, _ := h264.AppendNALUnits(nil, f.data)
 			data = appendAVC(nil, nals)
 		case "AV1":
 			data, _, _, _ = av1Block(f.data)

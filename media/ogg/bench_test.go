@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"io"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 func BenchmarkReaderNext(b *testing.B) {
-	data := mustRead(b, "opus-stereo.ogg")
+	data := mediatest.ReadTestdata(b, "opus-stereo.ogg")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	packets := 0
@@ -30,7 +32,7 @@ func BenchmarkReaderNext(b *testing.B) {
 }
 
 func BenchmarkWriterWritePacket(b *testing.B) {
-	_, pkts := readAll(b, mustRead(b, "opus-stereo.ogg"))
+	_, pkts := readAll(b, mediatest.ReadTestdata(b, "opus-stereo.ogg"))
 	w, err := NewWriter(io.Discard, 2, 312)
 	if err != nil {
 		b.Fatal(err)

@@ -6,17 +6,19 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // FuzzReader checks that no input makes the Reader panic, loop or return an
 // undocumented error, and that what reads cleanly survives a Writer round
 // trip with the same packets and starts.
 func FuzzReader(f *testing.F) {
-	paths, _ := filepath.Glob(testdata("*.ogg"))
+	paths, _ := filepath.Glob(mediatest.Testdata("*.ogg"))
 	for _, p := range paths {
 		// Whole files are read by the ordinary tests; the fuzzer gets the
 		// headers and first audio pages, as small seeds mutate faster.
-		b := mustRead(f, filepath.Base(p))
+		b := mediatest.ReadTestdata(f, filepath.Base(p))
 		f.Add(b[:min(len(b), 1500)])
 	}
 	f.Add(opusHeaders().raw(0, -1, []byte{255}, opus(255, false)).

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // fixture describes a file from testdata/gen.sh; the values were read once
@@ -26,17 +26,6 @@ var fixtures = []fixture{
 	{"opus-multi.ogg", 2, 301, 480},  // 10 ms packets, 10 per page
 	{"opus-60ms.ogg", 1, 51, 2880},   // 17 per page, end-trimmed last page
 	{"opus-span.ogg", 2, 151, 960},   // packets continued across pages
-}
-
-func testdata(name string) string { return filepath.Join("..", "..", "testdata", name) }
-
-func mustRead(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(testdata(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func readAll(t testing.TB, data []byte) (Head, []Packet) {
@@ -61,7 +50,7 @@ func readAll(t testing.TB, data []byte) (Head, []Packet) {
 func TestReaderFixtures(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			h, pkts := readAll(t, mustRead(t, fx.file))
+			h, pkts := readAll(t, mediatest.ReadTestdata(t, fx.file))
 			want := Head{Version: 1, Channels: fx.channels, PreSkip: 312, InputSampleRate: 48000}
 			if h.Version != want.Version || h.Channels != want.Channels || h.PreSkip != want.PreSkip ||
 				h.InputSampleRate != want.InputSampleRate || h.OutputGain != 0 || h.MappingFamily != 0 {
@@ -89,8 +78,8 @@ func TestReaderFixtures(t *testing.T) {
 func TestReaderMatchesFFprobe(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			p := ffprobe(t, testdata(fx.file))
-			h, pkts := readAll(t, mustRead(t, fx.file))
+			p := ffprobe(t, mediatest.Testdata(fx.file))
+			h, pkts := readAll(t, mediatest.ReadTestdata(t, fx.file))
 			if len(pkts) != len(p.Packets) {
 				t.Fatalf("%d packets, ffprobe %d", len(pkts), len(p.Packets))
 			}
@@ -119,7 +108,7 @@ func appendInt(b []byte, n int) []byte {
 }
 
 func TestReaderCorruptFixture(t *testing.T) {
-	r, err := NewReader(bytes.NewReader(mustRead(t, "corrupt.ogg")))
+	r, err := NewReader(bytes.NewReader(mediatest.ReadTestdata(t, "corrupt.ogg")))
 	if err != nil {
 		t.Fatal(err)
 	}

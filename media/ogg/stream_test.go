@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 )
 
@@ -102,23 +103,11 @@ func TestReaderTimeline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, d, _ := starts(t, tt.stream)
-			if !equal(s, tt.starts) || !equal(d, tt.durs) {
+			if !slices.Equal(s, tt.starts) || !slices.Equal(d, tt.durs) {
 				t.Errorf("starts %v durations %v, want %v %v", s, d, tt.starts, tt.durs)
 			}
 		})
 	}
-}
-
-func equal[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestReaderSpanningPacket splits a 700-byte packet over three pages, the
@@ -133,7 +122,7 @@ func TestReaderSpanningPacket(t *testing.T) {
 	// page C: the last 190 bytes, then one more packet.
 	b.raw(flagContinued|flagEOS, 2880, []byte{190, 10}, append(bytes.Clone(big[510:]), opus(10, false)...))
 	s, _, pkts := starts(t, b.buf)
-	if !equal(s, []uint64{0, 960, 1920}) || !bytes.Equal(pkts[1].Data, big) {
+	if !slices.Equal(s, []uint64{0, 960, 1920}) || !bytes.Equal(pkts[1].Data, big) {
 		t.Fatalf("starts %v, packet 1 %d bytes", s, len(pkts[1].Data))
 	}
 }
@@ -160,13 +149,13 @@ func TestReaderOtherStreamsAndEnd(t *testing.T) {
 	b.page(flagEOS, 1920, opus(10, false))
 	b.buf = append(b.buf, "trailing junk that is not a page"...)
 	s, _, _ := starts(t, b.buf)
-	if !equal(s, []uint64{0, 960}) {
+	if !slices.Equal(s, []uint64{0, 960}) {
 		t.Fatalf("starts %v", s)
 	}
 
 	// Without an EOS page (a recording cut by a crash) the end is io.EOF.
 	s, _, _ = starts(t, opusHeaders().page(0, 960, opus(10, false)).buf)
-	if !equal(s, []uint64{0}) {
+	if !slices.Equal(s, []uint64{0}) {
 		t.Fatalf("starts %v", s)
 	}
 }

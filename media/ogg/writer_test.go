@@ -8,8 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // writeAll records packets as a receiver would, with their starts.
@@ -46,9 +49,9 @@ func writeFile(t *testing.T, name string, channels uint8, preSkip uint16, pkts [
 func TestWriterRoundTrip(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {
-			h, pkts := readAll(t, mustRead(t, fx.file))
+			h, pkts := readAll(t, mediatest.ReadTestdata(t, fx.file))
 			path := writeFile(t, fx.file, uint8(h.Channels), h.PreSkip, pkts)
-			h2, back := readAll(t, mustReadPath(t, path))
+			h2, back := readAll(t, mediatest.ReadFile(t, path))
 			if h2.Channels != h.Channels || h2.PreSkip != h.PreSkip || h2.InputSampleRate != 48000 {
 				t.Errorf("head = %+v", h2)
 			}
@@ -76,7 +79,7 @@ func TestWriterRoundTrip(t *testing.T) {
 			}
 			last := back[len(back)-1]
 			want := float64(last.Start+uint64(last.Duration)) / 48000
-			got := atof(t, p.Format.Duration)
+			got := mediatest.Atof(t, p.Format.Duration)
 			t.Logf("ffprobe duration %.4f s, start_time %s, packets end at %.4f s", got, p.Streams[0].StartTime, want)
 			if math.Abs(got-want) > float64(fx.duration)/48000 {
 				t.Errorf("ffprobe duration %.4f s, want %.4f within one packet", got, want)
@@ -85,20 +88,11 @@ func TestWriterRoundTrip(t *testing.T) {
 	}
 }
 
-func mustReadPath(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestWriterKeepsGaps writes 1 s of packets, 2 s of DTX silence, 1 s more:
 // the silence must stay on the timeline for our reader, for ffprobe and for
 // ffmpeg's decoder.
 func TestWriterKeepsGaps(t *testing.T) {
-	_, src := readAll(t, mustRead(t, "opus-mono.ogg"))
+	_, src := readAll(t, mediatest.ReadTestdata(t, "opus-mono.ogg"))
 	var pkts []Packet
 	for i := range 100 {
 		start := uint64(i) * 960
@@ -108,7 +102,7 @@ func TestWriterKeepsGaps(t *testing.T) {
 		pkts = append(pkts, Packet{Data: src[i].Data, Start: start, Duration: 960})
 	}
 	path := writeFile(t, "gap.ogg", 1, 312, pkts)
-	_, back := readAll(t, mustReadPath(t, path))
+	_, back := readAll(t, mediatest.ReadFile(t, path))
 	// 2 s of 20 ms frames is 16 fillers of 120 ms and one of 80 ms.
 	if len(back) != 100+17 {
 		t.Fatalf("%d packets, want 117", len(back))
@@ -129,7 +123,7 @@ func TestWriterKeepsGaps(t *testing.T) {
 	}
 
 	p := ffprobe(t, path)
-	if d := atof(t, p.Format.Duration); math.Abs(d-4.0) > 0.02 {
+	if d := mediatest.Atof(t, p.Format.Duration); math.Abs(d-4.0) > 0.02 {
 		t.Errorf("ffprobe duration %.4f s, want 4.0 (gap kept)", d)
 	}
 	if got := p.Packets[67].PTS - p.Packets[0].PTS; got != 50*960+96000 {
@@ -272,7 +266,7 @@ func TestWriterPaging(t *testing.T) {
 					t.Errorf("page %d: flags %d serial %d seq %d", i, p.flags, p.serial, p.seq)
 				}
 			}
-			if !equal(per, tt.perPage) || !equal(gr, tt.granules) {
+			if !slices.Equal(per, tt.perPage) || !slices.Equal(gr, tt.granules) {
 				t.Errorf("packets per page %v granules %v, want %v %v", per, gr, tt.perPage, tt.granules)
 			}
 		})
@@ -299,7 +293,7 @@ func steps(n int, step uint64) []uint64 {
 // open an Ogg Opus stream without audio, so the file gets one silent packet.
 func TestWriterEmpty(t *testing.T) {
 	path := writeFile(t, "empty.ogg", 2, 312, nil)
-	data := mustReadPath(t, path)
+	data := mediatest.ReadFile(t, path)
 	ps := pages(t, data)
 	if len(ps) != 3 || ps[2].flags != flagEOS || ps[2].granule != 312+960 {
 		t.Fatalf("pages = %+v", ps)
@@ -354,26 +348,10 @@ func TestWriterRules(t *testing.T) {
 	}
 }
 
-// failAfter accepts n bytes, then fails every write as a full disk does.
-type failAfter struct {
-	n       int
-	written int
-}
-
-func (f *failAfter) Write(p []byte) (int, error) {
-	if f.written+len(p) <= f.n {
-		f.written += len(p)
-		return len(p), nil
-	}
-	k := f.n - f.written
-	f.written = f.n
-	return k, syscall.ENOSPC
-}
-
 func TestWriterWriteError(t *testing.T) {
-	_, pkts := readAll(t, mustRead(t, "opus-stereo.ogg"))
+	_, pkts := readAll(t, mediatest.ReadTestdata(t, "opus-stereo.ogg"))
 	for _, limit := range []int{0, 30, 47, 100, 500, 5000} {
-		fw := &failAfter{n: limit}
+		fw := &mediatest.FailAfter{N: limit}
 		w, err := NewWriter(fw, 2, 312)
 		if err == nil {
 			for _, p := range pkts {

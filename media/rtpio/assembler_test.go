@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 var codecNames = []string{"VP8", "VP9", "AV1", "opus", "H264"}
@@ -134,25 +136,24 @@ func ptr[T any](v T) *T { return &v }
 // a clean and a lossy network. Keyframes there are whatever the bitstream
 // says; the detection itself is pinned by realStream's known GOP.
 func TestAssemblerSharedFixtures(t *testing.T) {
-	paths, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "*.ivf"))
+	paths, _ := filepath.Glob(mediatest.Testdata("*.ivf"))
 	if len(paths) == 0 {
 		t.Skip("no shared IVF fixtures")
 	}
-	codecOf := map[string]string{"VP80": "VP8", "VP90": "VP9", "AV01": "AV1"}
-	keyOf := map[string]func([]byte) bool{"VP8": vp8Keyframe, "VP9": vp9Keyframe, "AV1": av1Keyframe}
+	nameOf := map[string]string{"VP80": "VP8", "VP90": "VP9", "AV01": "AV1"}
 	for _, path := range paths {
 		if strings.Contains(path, "truncated") {
 			continue // a deliberately cut file, for the IVF reader's tests
 		}
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			fourcc, frames := readIVF(t, path)
-			codec, ok := codecOf[fourcc]
+			codec, ok := nameOf[fourcc]
 			if !ok {
 				t.Skipf("fourcc %q", fourcc)
 			}
 			s := &testStream{codec: codec}
 			for _, f := range frames {
-				s.add(f, keyOf[codec](f))
+				s.add(f, codecOf(codec).Keyframe(f))
 			}
 			if !s.key[0] {
 				t.Fatal("first frame is not detected as a keyframe")

@@ -68,8 +68,11 @@ func fuzzAssembler(t testing.TB, data []byte) {
 			if fr.Packets < 1 || len(fr.Data) == 0 || int16(fr.LastSeq-fr.FirstSeq) < 0 {
 				t.Fatalf("bad frame %+v", fr)
 			}
-			if a.codec == media.H264 && (!bytes.HasPrefix(fr.Data, []byte{0, 0, 0, 1}) || fr.Keyframe && !hasIDR(fr.Data)) {
+			if a.codec == media.H264 && !bytes.HasPrefix(fr.Data, []byte{0, 0, 0, 1}) {
 				t.Fatalf("bad H264 frame %+v", fr)
+			}
+			if fr.Keyframe && !a.codec.Keyframe(fr.Data) {
+				t.Fatalf("keyframe %+v that media.Codec.Keyframe does not take for one", fr)
 			}
 			if r := a.Stats().Resyncs; emitted && r == resyncs && int16(fr.FirstSeq-lastSeq) <= 0 {
 				t.Fatalf("frame at %d after one ending at %d", fr.FirstSeq, lastSeq)

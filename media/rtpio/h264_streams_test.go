@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/webrtc-cli/webrtc-cli/media/h264"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 var (
@@ -53,7 +54,7 @@ func synthH264(key bool, body []byte, rng *rand.Rand) []byte {
 	var au []byte
 	nal := func(header byte, data []byte) {
 		au = append(au, 0, 0, 0, 1, header)
-		au = append(au, h264Escape(data)...)
+		au = append(au, mediatest.Escape(data)...)
 		if au[len(au)-1] == 0 || au[len(au)-1] == 3 {
 			au = append(au, 0x80) // a NAL unit ends in a stop bit
 		}
@@ -81,55 +82,15 @@ func synthH264(key bool, body []byte, rng *rand.Rand) []byte {
 // slice_type, pic_parameter_set_id 0, frame_num 0, idr_pic_id 0 for an IDR
 // slice. The last byte is padded with ones.
 func sliceHeader(firstMb, sliceType uint32, idr bool) []byte {
-	var bits []bool
-	ue := func(v uint32) {
-		x := v + 1
-		n := 0
-		for x>>uint(n+1) != 0 {
-			n++
-		}
-		for range n {
-			bits = append(bits, false)
-		}
-		for i := n; i >= 0; i-- {
-			bits = append(bits, x>>uint(i)&1 == 1)
-		}
-	}
-	ue(firstMb)
-	ue(sliceType)
-	ue(0)
-	bits = append(bits, false, false, false, false)
+	var w mediatest.BitWriter
+	w.UE(firstMb).UE(sliceType).UE(0).U(4, 0)
 	if idr {
-		ue(0)
+		w.UE(0)
 	}
-	out := make([]byte, (len(bits)+7)/8)
-	for i := range out {
-		out[i] = 0xff
+	for w.Len()%8 != 0 {
+		w.U(1, 1)
 	}
-	for i, b := range bits {
-		if !b {
-			out[i/8] &^= 0x80 >> uint(i%8)
-		}
-	}
-	return out
-}
-
-func h264Escape(data []byte) []byte {
-	out := make([]byte, 0, len(data)+len(data)/64)
-	zeros := 0
-	for _, c := range data {
-		if zeros >= 2 && c <= 3 {
-			out = append(out, 3)
-			zeros = 0
-		}
-		out = append(out, c)
-		if c == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
-	}
-	return out
+	return w.Bytes()
 }
 
 // TestH264SynthIsCanonical: the synthetic stream reads back unchanged,

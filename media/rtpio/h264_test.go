@@ -8,6 +8,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
+
+	"github.com/webrtc-cli/webrtc-cli/media"
 )
 
 func annexB(nals ...[]byte) []byte {
@@ -149,8 +151,8 @@ func TestH264Packetize(t *testing.T) {
 			if want == nil {
 				want = c.in
 			}
-			data, key, err := h264Rules{}.assemble(nil, pkts)
-			if err != nil || key != hasIDR(want) || !bytes.Equal(data, want) {
+			data, key, err := newFrameRules(media.H264).assemble(nil, pkts)
+			if err != nil || key != media.H264.Keyframe(want) || !bytes.Equal(data, want) {
 				t.Fatalf("assemble: key %v, %v\n% x", key, err, data)
 			}
 			// An Assembler starts at a keyframe it can trust: an IDR with
@@ -182,15 +184,6 @@ func TestH264PacketizeErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
-}
-
-func hasIDR(au []byte) bool {
-	for _, nal := range bytes.Split(au, []byte{0, 0, 0, 1})[1:] {
-		if nal[0]&h264TypeMask == h264IDR {
-			return true
-		}
-	}
-	return false
 }
 
 func h264Pkts(payloads ...[]byte) []*rtp.Packet {
@@ -245,7 +238,7 @@ func TestH264Depacketize(t *testing.T) {
 		{"type 31", [][]byte{{0x1f, 1}}, nil, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			data, key, err := h264Rules{}.assemble(nil, h264Pkts(c.payloads...))
+			data, key, err := newFrameRules(media.H264).assemble(nil, h264Pkts(c.payloads...))
 			if c.err {
 				if !errors.Is(err, errCorruptFrame) {
 					t.Fatalf("err %v, data % x", err, data)

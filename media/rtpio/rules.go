@@ -31,30 +31,36 @@ type unmarkedStart interface {
 	firstOnly(payload []byte) bool
 }
 
+// newFrameRules returns c's rules. They ask c.Keyframe whether a frame they
+// assembled is a keyframe, as senders do of the frames they read from
+// files: media.Codec is the one place each codec's keyframes are
+// recognised. H264's rules ask h264.IsKeyframeNAL, what c.Keyframe goes by,
+// of each NAL unit as they copy it.
 func newFrameRules(c *media.Codec) frameRules {
 	switch c {
 	case media.VP8:
-		return &vp8Rules{}
+		return &vp8Rules{codec: c}
 	case media.VP9:
-		return &vp9Rules{}
+		return &vp9Rules{codec: c}
 	case media.AV1:
-		return &av1Rules{}
+		return av1Rules{codec: c}
 	case media.Opus:
-		return opusRules{}
+		return opusRules{codec: c}
 	case media.H264:
 		return h264Rules{}
 	}
 	panic("rtpio: no frame rules for " + c.Name)
 }
 
-type opusRules struct{}
+type opusRules struct{ codec *media.Codec }
 
 func (opusRules) start([]byte) bool { return true }
 
 func (opusRules) single() bool { return true }
 
 // assemble copies the packet: RFC 7587 puts exactly one Opus packet in each
-// RTP packet, and every Opus packet decodes on its own.
-func (opusRules) assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error) {
-	return append(dst, pkts[0].Payload...), true, nil
+// RTP packet.
+func (r opusRules) assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error) {
+	p := pkts[0].Payload
+	return append(dst, p...), r.codec.Keyframe(p), nil
 }

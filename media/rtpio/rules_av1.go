@@ -5,7 +5,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
-	"github.com/pion/rtp/codecs/av1/obu"
+
+	"github.com/webrtc-cli/webrtc-cli/media"
 )
 
 const (
@@ -24,7 +25,7 @@ var temporalDelimiter = []byte{0x12, 0x00}
 // fragment whose chain is broken, so the chain is checked here. A keyframe
 // has a sequence header and a KEY_FRAME frame header; the N bit alone is not
 // used, as pion sets it on any packet starting with a sequence header.
-type av1Rules struct{}
+type av1Rules struct{ codec *media.Codec }
 
 func (av1Rules) start(payload []byte) bool {
 	// pion needs an aggregation header and at least one byte of OBU data.
@@ -60,49 +61,5 @@ func (r av1Rules) assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error)
 		return dst, false, fmt.Errorf("%w: AV1 frame without OBUs", errCorruptFrame)
 	}
 
-	return dst, av1Keyframe(unit), nil
-}
-
-// av1Keyframe reports whether a temporal unit (OBUs with size fields) holds a
-// sequence header and starts a KEY_FRAME (AV1 spec §5.9.2).
-func av1Keyframe(unit []byte) bool {
-	haveSeq, reduced := false, false
-	for off := 0; off < len(unit); {
-		h, err := obu.ParseOBUHeader(unit[off:])
-		if err != nil || !h.HasSizeField {
-			return false
-		}
-		off += h.Size()
-		size, n, err := obu.ReadLeb128(unit[off:])
-		if err != nil {
-			return false
-		}
-		off += int(n)
-		if size > uint(len(unit)-off) {
-			return false
-		}
-		payload := unit[off : off+int(size)]
-		off += int(size)
-		if len(payload) == 0 {
-			continue
-		}
-
-		switch h.Type {
-		case obu.OBUSequenceHeader:
-			haveSeq = true
-			// seq_profile f(3), still_picture f(1), reduced_still_picture_header f(1)
-			reduced = payload[0]&0x08 != 0
-		case obu.OBUFrameHeader, obu.OBUFrame:
-			if !haveSeq {
-				return false
-			}
-			if reduced {
-				return true // a reduced still picture is always a key frame
-			}
-			// show_existing_frame f(1), frame_type f(2): KEY_FRAME is 0.
-			return payload[0]&0x80 == 0 && payload[0]&0x60 == 0
-		}
-	}
-
-	return false
+	return dst, r.codec.Keyframe(unit), nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/pion/rtp"
+
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
 )
 
 // h264Rules: RFC 6184 packetization mode 1 (single NAL unit, STAP-A,
@@ -13,9 +15,8 @@ import (
 // one NAL unit, keeps an unfinished one to prepend to the next, and turns a
 // STAP-A entry of size 0 into a bare start code; so each payload is checked
 // and copied here in one pass, and a frame whose fragments do not chain is
-// corrupt.
-//
-// A keyframe holds an IDR slice (SPS and PPS alone are not one).
+// corrupt. The same pass tells keyframes by h264.IsKeyframeNAL, which
+// media.Codec.Keyframe goes by too, rather than scanning the frame again.
 //
 // H.264 has no start-of-frame bit: any packet but an FU-A continuation may
 // begin a frame, and after a loss a packet that looks like a start may be
@@ -71,16 +72,16 @@ var h264StartCode4 = []byte{0, 0, 0, 1}
 
 // appendH264Payload appends the NAL units (or the part of one) in RTP
 // payload p to dst, given the type of the NAL unit whose FU-A fragments are
-// in progress (0: none). It reports whether p carries IDR slice data and
-// the fragmentation state after it.
-func appendH264Payload(dst, p []byte, fu byte) (out []byte, idr bool, next byte, err error) {
+// in progress (0: none). It reports whether p carries a NAL unit that
+// makes a keyframe, and the fragmentation state after it.
+func appendH264Payload(dst, p []byte, fu byte) (out []byte, key bool, next byte, err error) {
 	typ := p[0] & h264TypeMask
 	if typ != h264FuA && fu != 0 {
 		return dst, false, 0, fmt.Errorf("type %d inside a fragmented NAL unit", typ)
 	}
 	switch {
 	case typ >= 1 && typ < h264StapA:
-		return append(append(dst, h264StartCode4...), p...), typ == h264IDR, 0, nil
+		return append(append(dst, h264StartCode4...), p...), h264.IsKeyframeNAL(p[0]), 0, nil
 	case typ == h264StapA:
 		n := 0
 		for off := 1; off < len(p); n++ {
@@ -97,13 +98,13 @@ func appendH264Payload(dst, p []byte, fu byte) (out []byte, idr bool, next byte,
 				return dst, false, 0, fmt.Errorf("STAP-A holds type %d", t)
 			}
 			dst = append(append(dst, h264StartCode4...), p[off:off+size]...)
-			idr = idr || t == h264IDR
+			key = key || h264.IsKeyframeNAL(p[off])
 			off += size
 		}
 		if n == 0 {
 			return dst, false, 0, fmt.Errorf("empty STAP-A")
 		}
-		return dst, idr, 0, nil
+		return dst, key, 0, nil
 	case typ == h264FuA:
 		if len(p) < 2 {
 			return dst, false, 0, fmt.Errorf("FU-A without FU header")
@@ -126,9 +127,9 @@ func appendH264Payload(dst, p []byte, fu byte) (out []byte, idr bool, next byte,
 		}
 		dst = append(dst, p[2:]...)
 		if e {
-			return dst, t == h264IDR, 0, nil
+			return dst, h264.IsKeyframeNAL(t), 0, nil
 		}
-		return dst, t == h264IDR, t, nil
+		return dst, h264.IsKeyframeNAL(t), t, nil
 	}
 	return dst, false, 0, fmt.Errorf("unsupported NAL unit type %d", typ)
 }

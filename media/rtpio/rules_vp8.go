@@ -5,13 +5,14 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
+
+	"github.com/webrtc-cli/webrtc-cli/media"
 )
 
-// vp8Rules: a frame starts at S=1 with partition index 0 (RFC 7741 §4.2);
-// it is a keyframe when the frame tag's P bit is 0 and the start code
-// follows (RFC 6386 §9.1).
+// vp8Rules: a frame starts at S=1 with partition index 0 (RFC 7741 §4.2).
 type vp8Rules struct {
-	pkt codecs.VP8Packet
+	codec *media.Codec
+	pkt   codecs.VP8Packet
 }
 
 func (r *vp8Rules) start(payload []byte) bool {
@@ -35,10 +36,5 @@ func (r *vp8Rules) assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error
 		dst = append(dst, body...)
 	}
 
-	return dst, vp8Keyframe(dst[base:]), nil
-}
-
-func vp8Keyframe(frame []byte) bool {
-	return len(frame) >= 10 && frame[0]&0x01 == 0 &&
-		frame[3] == 0x9d && frame[4] == 0x01 && frame[5] == 0x2a
+	return dst, r.codec.Keyframe(dst[base:]), nil
 }

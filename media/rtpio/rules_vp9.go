@@ -5,7 +5,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
-	"github.com/pion/rtp/codecs/vp9"
+
+	"github.com/webrtc-cli/webrtc-cli/media"
 )
 
 // vp9Rules: a frame starts at B=1 and its marker packet has E=1. It is a
@@ -13,7 +14,8 @@ import (
 // so: the P bit alone is not enough, since pion's flexible mode never sets it
 // and its non-flexible mode clears it for show_existing_frame frames.
 type vp9Rules struct {
-	pkt codecs.VP9Packet
+	codec *media.Codec
+	pkt   codecs.VP9Packet
 }
 
 // unmarshal resets the slices pion's VP9Packet appends to without clearing:
@@ -52,11 +54,5 @@ func (r *vp9Rules) assemble(dst []byte, pkts []*rtp.Packet) ([]byte, bool, error
 		return dst, false, fmt.Errorf("%w: VP9 frame ends without E bit", errCorruptFrame)
 	}
 
-	return dst, !predicted && vp9Keyframe(dst[base:]), nil
-}
-
-func vp9Keyframe(frame []byte) bool {
-	var h vp9.Header
-
-	return h.Unmarshal(frame) == nil && !h.ShowExistingFrame && !h.NonKeyFrame
+	return dst, !predicted && r.codec.Keyframe(dst[base:]), nil
 }
