@@ -25,6 +25,59 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestCompareLossy writes a recording of vp8.ivf with frames left out
+// and one changed, as a receiver under loss would (or would not) write.
+func TestCompareLossy(t *testing.T) {
+	src := filepath.Join("..", "testdata", "vp8.ivf")
+	_, samples, err := readAll(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, keep func(i int) bool, change int) string {
+		path := filepath.Join(t.TempDir(), name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sink, err := NewSink(f, VP8, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range samples {
+			if !keep(i) {
+				continue
+			}
+			data := s.Data
+			if i == change {
+				data = append([]byte{0x42}, data[1:]...)
+			}
+			if err := sink.WriteFrame(Frame{Data: data, Timestamp: 1000 + s.Ticks, Keyframe: s.Keyframe}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := sink.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	// Frames 30-39 lost; the recording starts at frame 0.
+	c, err := Compare(src, write("lost.ivf", func(i int) bool { return i < 30 || i >= 40 }, -1))
+	if err != nil || c.Exact() || !c.Faithful() || c.Missing != 10 || c.Recorded != 62 || c.Start != 0 {
+		t.Fatalf("10 frames lost: %+v %v", c, err)
+	}
+	// Starts at the second keyframe (24): faithful, not exact.
+	c, err = Compare(src, write("late.ivf", func(i int) bool { return i >= 24 }, -1))
+	if err != nil || c.Exact() || !c.Faithful() || c.Start != 24 || c.Missing != 0 {
+		t.Fatalf("late start: %+v %v", c, err)
+	}
+	// One frame changed: neither.
+	c, err = Compare(src, write("changed.ivf", func(int) bool { return true }, 50))
+	if err != nil || c.Faithful() || c.FirstDifference != 50 || c.Identical != 71 {
+		t.Fatalf("a changed frame: %+v %v", c, err)
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.bin")

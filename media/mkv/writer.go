@@ -107,9 +107,9 @@ func NewWriter(w io.Writer, webm bool, tracks []TrackSpec) (*Writer, error) {
 //
 // The file starts at the first keyframe of the video track (keyframe
 // true): earlier video frames are dropped with ErrWaitingForKeyframe,
-// audio frames are held (up to 5 s) and written after it if their pts is
-// not earlier, dropped otherwise. Audio frames earlier than the start
-// that come later are dropped too, without an error. Without a video
+// audio frames are held (up to 5 s) and written after it, and time 0 is
+// the earliest of them and the keyframe. Audio frames earlier than time 0
+// that come later are dropped, without an error. Without a video
 // track the first frame starts the file. keyframe is ignored for audio.
 //
 // H264 frames are Annex-B access units (start codes); they are stored
@@ -144,7 +144,14 @@ func (w *Writer) WriteFrame(track int, data []byte, pts time.Duration, keyframe 
 		return nil
 	}
 	if !w.started {
-		if err := w.start(pts); err != nil {
+		// Time 0 is the earliest frame of any track: audio that began a
+		// little before the video keyframe (Opus pre-skip puts it 6.5 ms
+		// ahead) stays in the file.
+		origin := pts
+		for _, f := range w.pending {
+			origin = min(origin, f.pts)
+		}
+		if err := w.start(origin); err != nil {
 			return err
 		}
 		// Written before the pending frames so the file opens with it.
