@@ -11,10 +11,16 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// BenchmarkRelayVsNode relays 3 KB dialect-A offers through our server and,
-// when NODE_RELAY_URL names one (testdata/noderelay/server.js), through a
-// Node `ws` server like the first tutorial's, with the same clients in the
-// same run, so the figures compare.
+// BenchmarkRelayVsNode relays 3 KB role-dialect (createOffer) offers
+// through our server and, when NODE_RELAY_URL names one, through a Node
+// `ws` server like the first tutorial's, with the same clients in the same
+// run, so the figures compare. Start that one with
+//
+//	cd testdata/noderelay && npm install && node server.js 18090
+//
+// and run with NODE_RELAY_URL=ws://127.0.0.1:18090. Sub-benchmarks run one
+// after another, so on a shared machine compare rounds taken while it was
+// otherwise idle.
 func BenchmarkRelayVsNode(b *testing.B) {
 	s := NewServer(ServerConfig{Rate: -1, SendQueue: 4096})
 	hs := httptest.NewServer(s)

@@ -3,15 +3,10 @@ package signal
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -51,16 +46,25 @@ type Client struct {
 	done   chan struct{}
 	wg     sync.WaitGroup
 
+	// wmu serialises writes, so that one client's messages go out in
+	// order, the outbox flushed after a resume first. It is held across a
+	// network write, which can take up to the 10 s write deadline; mu
+	// never is, so that ID, Welcome and Err answer at once whatever the
+	// network does, and Close within a second. Lock order: wmu, then mu.
+	wmu sync.Mutex
+
 	mu      sync.Mutex
 	ws      *websocket.Conn // nil while reconnecting
 	welcome Message
-	outbox  []Message // sent while reconnecting; flushed after a resume
-	closed  bool
-	err     error
+	outbox  [][]byte // encoded messages sent while reconnecting; flushed after a resume
+	closed  bool     // Close was called
+	err     error    // why the client gave up; set once run has stopped for good
 }
 
 // Dial connects to the server and joins the room; it returns once the
-// welcome has arrived. A refused join returns an *Error.
+// welcome has arrived. A refused join returns an error wrapping the
+// server's *Error, which matches the sentinel of its code:
+// errors.Is(err, ErrUnauthorized), ErrRoomFull, ErrServerFull, ….
 func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	u, err := wsURL(cfg.URL)
 	if err != nil {
@@ -100,33 +104,6 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	return c, nil
 }
 
-// wsURL accepts what a user would type and gives the WebSocket URL.
-func wsURL(raw string) (string, error) {
-	if !strings.Contains(raw, "://") {
-		raw = "ws://" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("signal: server URL %q: %w", raw, err)
-	}
-	switch u.Scheme {
-	case "ws", "wss":
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	default:
-		return "", fmt.Errorf("signal: server URL %q: scheme must be ws, wss, http or https", raw)
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("signal: server URL %q has no host", raw)
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = "/ws"
-	}
-	return u.String(), nil
-}
-
 // connect dials and joins, resuming when resume is set.
 func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, Message, error) {
 	ws, resp, err := c.dialer.DialContext(ctx, c.url, c.cfg.Header)
@@ -158,7 +135,7 @@ func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, M
 		return ws, m, nil
 	case TypeError:
 		ws.Close()
-		return nil, Message{}, &Error{Code: m.Code, Text: m.Text, Ref: m.Ref}
+		return nil, Message{}, fmt.Errorf("signal: joining room %q: %w", c.cfg.Room, &Error{Code: m.Code, Text: m.Text, Ref: m.Ref})
 	}
 	ws.Close()
 	return nil, Message{}, fmt.Errorf("signal: expected welcome, got %q", m.Type)
@@ -185,59 +162,12 @@ func (c *Client) Welcome() Message {
 // closed when the client is closed or gives up; Err then says why.
 func (c *Client) Events() <-chan Message { return c.events }
 
-// Err is why Events was closed: nil after Close.
+// Err is why Events was closed: nil after Close or while the client runs.
 func (c *Client) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
 }
-
-// Send sends m (from is stamped by the server). While the client is
-// reconnecting, m waits and goes out if the session is resumed.
-func (c *Client) Send(m Message) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
-	}
-	if c.ws == nil {
-		if len(c.outbox) >= 256 {
-			return fmt.Errorf("signal: %d messages waiting for the connection to come back", len(c.outbox))
-		}
-		c.outbox = append(c.outbox, m)
-		return nil
-	}
-	return c.write(m)
-}
-
-// write sends m on the current connection. Called with c.mu held.
-func (c *Client) write(m Message) error {
-	data, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
-		// The reader notices the broken connection and reconnects; the
-		// message goes again after the resume.
-		c.outbox = append(c.outbox, m)
-		c.ws.Close()
-		return nil
-	}
-	return nil
-}
-
-// Offer, Answer, SendCandidate and Bye are Send for each relay type.
-func (c *Client) Offer(to, sdp string) error {
-	return c.Send(Message{Type: TypeOffer, To: to, SDP: sdp})
-}
-func (c *Client) Answer(to, sdp string) error {
-	return c.Send(Message{Type: TypeAnswer, To: to, SDP: sdp})
-}
-func (c *Client) SendCandidate(to string, cand *Candidate) error {
-	return c.Send(NewCandidate(to, cand))
-}
-func (c *Client) Bye(to string) error { return c.Send(Message{Type: TypeBye, To: to}) }
 
 // Close leaves the room (a 1000 close frame ends the session at once) and
 // stops the client.
@@ -252,6 +182,9 @@ func (c *Client) Close() error {
 	c.mu.Unlock()
 	close(c.done)
 	if ws != nil {
+		// Waits at most a second for a write in progress (gorilla lets a
+		// control frame through between messages only); closing the socket
+		// then ends that write, and Send returns ErrClosed.
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 		ws.Close()
 	}
@@ -265,136 +198,5 @@ func (c *Client) emit(m Message) bool {
 		return true
 	case <-c.done:
 		return false
-	}
-}
-
-// run reads connections one after another until the client is closed.
-func (c *Client) run(ws *websocket.Conn) {
-	defer c.wg.Done()
-	defer close(c.events)
-	for {
-		err := c.read(ws)
-		c.mu.Lock()
-		closed := c.closed
-		c.ws = nil
-		c.mu.Unlock()
-		if closed {
-			return
-		}
-		var ce *websocket.CloseError
-		if c.cfg.NoReconnect || (errors.As(err, &ce) && (ce.Code == ClosePolicy || ce.Code == websocket.CloseNormalClosure)) {
-			c.fail(fmt.Errorf("signal: connection ended: %w", err))
-			return
-		}
-		c.log.Warn("signaling connection lost; reconnecting", "err", err)
-		if !c.emit(Message{Type: TypeDisconnected}) {
-			return
-		}
-		if ws = c.reconnect(); ws == nil {
-			return
-		}
-	}
-}
-
-func (c *Client) fail(err error) {
-	c.mu.Lock()
-	c.err = err
-	c.mu.Unlock()
-}
-
-// read delivers ws's messages until it fails.
-func (c *Client) read(ws *websocket.Conn) error {
-	stop := make(chan struct{})
-	defer close(stop)
-	timeout := 3 * c.cfg.PingInterval
-	ws.SetReadDeadline(time.Now().Add(timeout))
-	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(timeout)) })
-	go func() {
-		t := time.NewTicker(c.cfg.PingInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.cfg.PingInterval))
-			}
-		}
-	}()
-	for {
-		_, data, err := ws.ReadMessage()
-		if err != nil {
-			ws.Close()
-			return err
-		}
-		ws.SetReadDeadline(time.Now().Add(timeout))
-		var m Message
-		if err := json.Unmarshal(data, &m); err != nil {
-			c.log.Warn("ignoring a malformed message from the server", "err", err)
-			continue
-		}
-		if m.Type == TypeError {
-			c.log.Warn("server error", "code", m.Code, "message", m.Text, "ref", m.Ref)
-		}
-		if !c.emit(m) {
-			ws.Close()
-			return ErrClosed
-		}
-	}
-}
-
-// reconnect dials with exponential backoff and jitter until it gets a
-// welcome, resuming the session when the server still has it.
-func (c *Client) reconnect() *websocket.Conn {
-	backoff := 100 * time.Millisecond
-	for {
-		c.mu.Lock()
-		resume := c.welcome.Resume
-		c.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		go func() {
-			select {
-			case <-c.done:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		ws, w, err := c.connect(ctx, resume)
-		cancel()
-		var se *Error
-		switch {
-		case err == nil:
-			c.mu.Lock()
-			if c.closed {
-				c.mu.Unlock()
-				ws.Close()
-				return nil
-			}
-			c.ws, c.welcome = ws, w
-			outbox := c.outbox
-			c.outbox = nil
-			if w.Resumed {
-				for _, m := range outbox {
-					c.write(m)
-				}
-			}
-			c.mu.Unlock()
-			c.log.Info("signaling reconnected", "resumed", w.Resumed, "id", w.ID)
-			if !c.emit(w) {
-				return nil
-			}
-			return ws
-		case errors.As(err, &se) && se.Code == CodeUnauthorized:
-			c.fail(err)
-			return nil
-		}
-		c.log.Debug("reconnect failed", "err", err, "retry_in", backoff)
-		jitter := time.Duration(rand.Int64N(int64(backoff)/2 + 1))
-		select {
-		case <-c.done:
-			return nil
-		case <-time.After(backoff + jitter):
-		}
-		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}
 }

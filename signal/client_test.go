@@ -3,7 +3,9 @@ package signal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,11 +13,20 @@ import (
 
 // cutter records the client's TCP connections so a test can cut them.
 type cutter struct {
-	mu    sync.Mutex
-	conns []net.Conn
+	mu      sync.Mutex
+	conns   []net.Conn
+	refused bool
 }
 
+var errRefused = errors.New("test: dial refused")
+
 func (c *cutter) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c.mu.Lock()
+	refused := c.refused
+	c.mu.Unlock()
+	if refused {
+		return nil, errRefused
+	}
 	nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 	if err == nil {
 		c.mu.Lock()
@@ -33,6 +44,15 @@ func (c *cutter) cut() {
 		nc.Close()
 	}
 	c.conns = nil
+}
+
+// refuse cuts the connections and refuses new ones: the client stays
+// disconnected.
+func (c *cutter) refuse() {
+	c.mu.Lock()
+	c.refused = true
+	c.mu.Unlock()
+	c.cut()
 }
 
 func dialClient(t *testing.T, cfg ClientConfig) *Client {
@@ -140,11 +160,92 @@ func TestClientRefused(t *testing.T) {
 	_, url := testServer(t, ServerConfig{TokenSecret: []byte("k")})
 	_, err := Dial(context.Background(), ClientConfig{URL: url, Room: "c"})
 	var se *Error
-	if !errors.As(err, &se) || se.Code != CodeUnauthorized {
+	if !errors.As(err, &se) || se.Code != CodeUnauthorized || !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("dial without token: %v", err)
 	}
 	if _, err := Dial(context.Background(), ClientConfig{URL: "ftp://x", Room: "c"}); err == nil {
 		t.Fatal("ftp URL accepted")
+	}
+}
+
+// TestDialRefused checks that each way a server refuses a join surfaces
+// as its code's sentinel.
+func TestDialRefused(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   ServerConfig
+		fill  func(t *testing.T, url string) // what is already on the server
+		cl    ClientConfig
+		want  error
+		code  string
+		close bool // the server closes the connection
+	}{
+		{name: "no token", cfg: ServerConfig{TokenSecret: []byte("k")},
+			cl: ClientConfig{Room: "r"}, want: ErrUnauthorized, code: CodeUnauthorized},
+		{name: "token for another room", cfg: ServerConfig{TokenSecret: []byte("k")},
+			cl: ClientConfig{Room: "r", Token: mustToken(t, "k", "other")}, want: ErrUnauthorized, code: CodeUnauthorized},
+		{name: "room full", cfg: ServerConfig{RoomSize: 1},
+			fill: func(t *testing.T, url string) { dialRaw(t, url).join("r", RolePeer) },
+			cl:   ClientConfig{Room: "r"}, want: ErrRoomFull, code: CodeRoomFull},
+		{name: "server full", cfg: ServerConfig{MaxConns: 1},
+			fill: func(t *testing.T, url string) { dialRaw(t, url).join("other", RolePeer) },
+			cl:   ClientConfig{Room: "r"}, want: ErrServerFull, code: CodeServerFull},
+		{name: "bad room name", cl: ClientConfig{Room: "no spaces"}, want: ErrBadMessage, code: CodeBadMessage},
+		{name: "name too long", cl: ClientConfig{Room: "r", Name: strings.Repeat("n", 65)}, want: ErrBadMessage, code: CodeBadMessage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, url := testServer(t, tt.cfg)
+			if tt.fill != nil {
+				tt.fill(t, url)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
+			defer cancel()
+			tt.cl.URL = url
+			c, err := Dial(ctx, tt.cl)
+			if c != nil {
+				c.Close()
+			}
+			var se *Error
+			if !errors.Is(err, tt.want) || !errors.As(err, &se) || se.Code != tt.code || se.Text == "" {
+				t.Fatalf("Dial: %v; want %v with code %s", err, tt.want, tt.code)
+			}
+			for _, other := range codeErrors {
+				if other != tt.want && errors.Is(err, other) {
+					t.Errorf("Dial's error %v also matches %v", err, other)
+				}
+			}
+		})
+	}
+}
+
+func mustToken(t *testing.T, secret, room string) string {
+	t.Helper()
+	tok, err := MintToken([]byte(secret), TokenClaims{Room: room, Roles: []Role{RolePeer}, Expires: time.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestErrorSentinels checks the code-to-sentinel table both ways.
+func TestErrorSentinels(t *testing.T) {
+	for _, code := range []string{CodeBadJSON, CodeBadMessage, CodeUnknownType, CodeNotJoined, CodeAlreadyJoined,
+		CodeUnknownPeer, CodeRoomFull, CodeUnauthorized, CodeRateLimited, CodeTooLarge, CodeServerFull} {
+		want := codeErrors[code]
+		if want == nil {
+			t.Errorf("code %s has no sentinel", code)
+			continue
+		}
+		err := fmt.Errorf("wrapped: %w", &Error{Code: code, Text: "t"})
+		for _, other := range codeErrors {
+			if errors.Is(err, other) != (other == want) {
+				t.Errorf("code %s: errors.Is(err, %v) = %v", code, other, !(other == want))
+			}
+		}
+	}
+	if err := (&Error{Code: "future-code"}); err.Unwrap() != nil {
+		t.Errorf("unknown code unwraps to %v", err.Unwrap())
 	}
 }
 

@@ -17,8 +17,15 @@ type dialect uint8
 const (
 	dialectUnknown dialect = iota
 	dialectNative
-	dialectA // {"type":"sender"|"receiver"}, createOffer, createAnswer, iceCandidate
-	dialectB // {"action":"start"}, offer/answer/iceCandidate with data.remoteId
+	// dialectRole is the first tutorial's (PROTOCOL.md's dialect A): a
+	// page names only its role, {"type":"sender"|"receiver"}, and its
+	// createOffer, createAnswer and iceCandidate go to a peer picked by
+	// role, since its messages carry no ids.
+	dialectRole
+	// dialectAction is the second tutorial's (dialect B): messages are
+	// {"action":…,"data":{…}}, joined by {"action":"start"} and addressed
+	// by data.remoteId.
+	dialectAction
 )
 
 // joinQuery holds the join fields an upgrade URL may carry.

@@ -5,13 +5,13 @@ import (
 	"fmt"
 )
 
-// Dialect A, the first tutorial: {"type":"sender"|"receiver"} joins, and a
-// sender's createOffer goes to the newest receiver of the room; answers and
-// candidates go back to the last offer partner.
-func (c *conn) handleA(in *inbound) bool {
+// The role dialect, the first tutorial's: {"type":"sender"|"receiver"}
+// joins, and a sender's createOffer goes to the newest receiver of the room;
+// answers and candidates go back to the last offer partner.
+func (c *conn) handleRoleDialect(in *inbound) bool {
 	switch in.Type {
 	case "sender", "receiver":
-		return c.join(in, dialectA)
+		return c.join(in, dialectRole)
 	case TypePing:
 		c.send(pongMsg)
 	case "createOffer", "createAnswer":
@@ -55,9 +55,10 @@ func newestReceiver(from *peer, _ *relay) *peer {
 
 func partner(from *peer, _ *relay) *peer { return from.room.peers[from.partner] }
 
-// Dialect B, the second tutorial: {"action":"start"} joins as a peer, and
-// offer, answer and iceCandidate name their recipient in data.remoteId.
-func (c *conn) handleB(in *inbound) bool {
+// The action dialect, the second tutorial's: {"action":"start"} joins as a
+// peer, and offer, answer and iceCandidate name their recipient in
+// data.remoteId.
+func (c *conn) handleActionDialect(in *inbound) bool {
 	var data struct {
 		Offer     json.RawMessage `json:"offer"`
 		Answer    json.RawMessage `json:"answer"`
@@ -73,7 +74,7 @@ func (c *conn) handleB(in *inbound) bool {
 	r := &relay{to: data.RemoteID}
 	switch in.Action {
 	case "start":
-		return c.join(in, dialectB)
+		return c.join(in, dialectAction)
 	case "offer", "answer":
 		desc := data.Offer
 		r.kind = TypeOffer

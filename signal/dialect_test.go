@@ -6,9 +6,9 @@ import (
 
 const sdpText = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"
 
-// Dialect A: a tutorial sender page and a native receiver, then a native
+// The role dialect: a tutorial sender page and a native receiver, then a native
 // sender and a tutorial receiver page.
-func TestDialectA(t *testing.T) {
+func TestRoleDialect(t *testing.T) {
 	_, url := testServer(t, ServerConfig{})
 
 	t.Run("page sender to native receiver", func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestDialectA(t *testing.T) {
 	})
 }
 
-func TestDialectB(t *testing.T) {
+func TestActionDialect(t *testing.T) {
 	_, url := testServer(t, ServerConfig{})
 	a := dialRaw(t, url+"?room=b")
 	a.send(obj{"action": "start"})
@@ -128,7 +128,7 @@ func TestDialectB(t *testing.T) {
 		n := dialRaw(t, url)
 		wn := n.join("b", RolePeer)
 		if len(wn["peers"].([]any)) != 2 {
-			t.Fatalf("natives see dialect-B pages: %v", wn["peers"])
+			t.Fatalf("natives see action-dialect pages: %v", wn["peers"])
 		}
 		n.send(obj{"type": "offer", "to": idA, "sdp": sdpText})
 		m := a.expect("offer")["data"].(obj)
@@ -145,10 +145,10 @@ func TestDialectB(t *testing.T) {
 		}
 		n.send(obj{"type": "candidate", "to": idA, "candidate": nil}) // not forwarded
 		n.send(obj{"type": "bye", "to": idA})                         // not forwarded
-		a.barrierB()
+		a.barrierAction()
 	})
 
-	t.Run("errors in dialect B shape", func(t *testing.T) {
+	t.Run("errors in the action dialect's shape", func(t *testing.T) {
 		a.send(obj{"action": "offer", "data": obj{"offer": obj{"type": "offer", "sdp": "o"}, "remoteId": "nobody"}})
 		m := a.expect("error")["data"].(obj)
 		if m["code"] != CodeUnknownPeer || m["message"] == "" {
@@ -165,9 +165,9 @@ func TestDialectB(t *testing.T) {
 	})
 }
 
-// barrierB is barrier for a dialect-B connection: it has no ping, so an
-// error round trip serves.
-func (c *raw) barrierB() {
+// barrierAction is barrier for an action-dialect connection: it has no
+// ping, so an error round trip serves.
+func (c *raw) barrierAction() {
 	c.t.Helper()
 	c.send(obj{"action": "ping-barrier"})
 	if m := c.expect("error")["data"].(obj); m["code"] != CodeUnknownType {

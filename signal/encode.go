@@ -33,7 +33,7 @@ type errorMsg struct {
 	Ref  string `json:"ref,omitempty"`
 }
 
-type errorMsgB struct {
+type actionErrorMsg struct {
 	Action string `json:"action"`
 	Data   struct {
 		Code string `json:"code"`
@@ -73,8 +73,8 @@ func encodePeerLeft(id string) []byte {
 var pongMsg = []byte(`{"type":"pong"}`)
 
 func encodeError(d dialect, code, text, ref string) []byte {
-	if d == dialectB {
-		var m errorMsgB
+	if d == dialectAction {
+		var m actionErrorMsg
 		m.Action = "error"
 		m.Data.Code, m.Data.Text = code, text
 		return mustJSON(m)

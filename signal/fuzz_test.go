@@ -73,7 +73,7 @@ func FuzzDispatch(f *testing.F) {
 				if !json.Valid(data) {
 					t.Fatalf("input %q: server sent invalid JSON %q", msg, data)
 				}
-				// A dialect-B connection has no ping: it answers the
+				// An action-dialect connection has no ping: it answers the
 				// barrier with an error about the missing action.
 				if string(data) == `{"type":"pong"}` || strings.Contains(string(data), "missing field action") {
 					break

@@ -77,18 +77,18 @@ func (c *conn) handle(data []byte) (fatal bool) {
 	if c.dialect == dialectUnknown {
 		switch {
 		case in.Type == "sender" || in.Type == "receiver":
-			c.dialect = dialectA
+			c.dialect = dialectRole
 		case in.Action == "start":
-			c.dialect = dialectB
+			c.dialect = dialectAction
 		case in.Type != "":
 			c.dialect = dialectNative
 		}
 	}
 	switch c.dialect {
-	case dialectA:
-		return c.handleA(&in)
-	case dialectB:
-		return c.handleB(&in)
+	case dialectRole:
+		return c.handleRoleDialect(&in)
+	case dialectAction:
+		return c.handleActionDialect(&in)
 	case dialectNative:
 		return c.handleNative(&in, from, data)
 	}
@@ -135,8 +135,9 @@ func (c *conn) handleNative(in *inbound, from memberSpan, data []byte) bool {
 	return false
 }
 
-// join handles a native join, dialect A's sender/receiver and dialect B's
-// start. Fields the message leaves out come from the upgrade URL's query.
+// join handles a native join, the role dialect's sender/receiver and the
+// action dialect's start. Fields the message leaves out come from the
+// upgrade URL's query.
 func (c *conn) join(in *inbound, d dialect) (fatal bool) {
 	q := func(v, fromURL string) string {
 		if v == "" {
@@ -148,9 +149,9 @@ func (c *conn) join(in *inbound, d dialect) (fatal bool) {
 	req := joinReq{room: q(in.Room, cq.room), name: q(in.Name, cq.name), resume: in.Resume, role: Role(q(in.Role, cq.role)), dialect: d}
 	token := q(in.Token, cq.token)
 	switch d {
-	case dialectA:
+	case dialectRole:
 		req.role, req.room, req.name = Role(in.Type), cq.room, cq.name
-	case dialectB:
+	case dialectAction:
 		req.role, req.room, req.name = RolePeer, cq.room, cq.name
 	}
 	if d != dialectNative && req.room == "" {
@@ -199,10 +200,10 @@ func (d dialect) String() string {
 	switch d {
 	case dialectNative:
 		return "native"
-	case dialectA:
-		return "A"
-	case dialectB:
-		return "B"
+	case dialectRole:
+		return "role"
+	case dialectAction:
+		return "action"
 	}
 	return "unknown"
 }

@@ -96,7 +96,7 @@ func (c *raw) next() obj {
 }
 
 // expect reads the next message and checks its type (or action, for
-// dialect B).
+// the action dialect).
 func (c *raw) expect(typ string) obj {
 	c.t.Helper()
 	m := c.next()

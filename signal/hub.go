@@ -13,8 +13,8 @@ type peer struct {
 	name    string
 	room    *room
 	dialect dialect
-	seq     uint64 // join order, for dialect A's "most recent receiver"
-	partner string // dialect A: the last offer partner
+	seq     uint64 // join order, for the role dialect's "most recent receiver"
+	partner string // role dialect: the last offer partner
 
 	conn    *conn // nil while disconnected
 	resume  string
@@ -137,12 +137,12 @@ func (h *hub) takeOver(c *conn, p *peer) {
 
 // greet answers a join: a native peer gets its welcome and, when resumed,
 // what was queued for it, in order and before anything else can reach it;
-// dialect B gets its id; dialect A nothing. Called with h.mu held.
+// the action dialect gets its id; the role dialect nothing. Called with h.mu held.
 func (h *hub) greet(p *peer, resumed bool) {
 	switch p.dialect {
-	case dialectA:
+	case dialectRole:
 		return
-	case dialectB:
+	case dialectAction:
 		p.conn.send([]byte(`{"action":"start","id":"` + p.id + `"}`))
 		return
 	}

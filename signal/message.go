@@ -123,7 +123,8 @@ func NewCandidate(to string, c *Candidate) Message {
 	return Message{Type: TypeCandidate, To: to, Candidate: raw}
 }
 
-// Error is an error message received from the server.
+// Error is an error message received from the server. It matches the
+// sentinel of its code: errors.Is(err, ErrRoomFull) for a room-full.
 type Error struct {
 	Code string
 	Text string
@@ -136,3 +137,7 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("server error: %s (%s)", e.Text, e.Code)
 }
+
+// Unwrap gives the sentinel of e's code (ErrRoomFull for room-full, and so
+// on), or nil for a code this version does not know.
+func (e *Error) Unwrap() error { return codeErrors[e.Code] }

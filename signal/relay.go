@@ -1,9 +1,6 @@
 package signal
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "encoding/json"
 
 // relay is a message between two peers in a neutral form, so that any
 // dialect can be rendered for any other. Native-to-native traffic never
@@ -58,10 +55,10 @@ func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
 
 // render gives the bytes to send to dst, or nil when dst's dialect has no
 // way to say it (bye, end-of-candidates for the tutorial pages). It records
-// dialect A's offer partner. Called with the hub locked.
+// the role dialect's offer partner. Called with the hub locked.
 func (r *relay) render(dst *peer) []byte {
 	switch dst.dialect {
-	case dialectA:
+	case dialectRole:
 		switch r.kind {
 		case TypeOffer:
 			dst.partner = r.from
@@ -75,7 +72,7 @@ func (r *relay) render(dst *peer) []byte {
 			}
 		}
 		return nil
-	case dialectB:
+	case dialectAction:
 		switch r.kind {
 		case TypeOffer:
 			return wrap(`{"action":"offer","data":{"offer":`, r.description(), `,"remoteId":"`+r.from+`"}}`)
@@ -94,51 +91,4 @@ func (r *relay) render(dst *peer) []byte {
 func wrap(head string, body []byte, tail string) []byte {
 	b := make([]byte, 0, len(head)+len(body)+len(tail))
 	return append(append(append(b, head...), body...), tail...)
-}
-
-// spliceFrom appends "from" to a native message that had none, keeping
-// every other field the sender wrote (the protocol is forward compatible).
-// obj is a JSON object already validated by the decoder.
-func spliceFrom(obj []byte, from string) []byte {
-	end := bytes.LastIndexByte(obj, '}')
-	body := bytes.TrimRight(obj[:end], " \t\r\n")
-	b := make([]byte, 0, len(body)+len(from)+12)
-	b = append(b, body...)
-	if body[len(body)-1] != '{' {
-		b = append(b, ',')
-	}
-	b = append(b, `"from":"`...)
-	b = append(b, from...)
-	return append(b, `"}`...)
-}
-
-// stampFrom gives the relayed bytes of a native message: the client's own
-// from members, if any, removed and the server's appended.
-func stampFrom(obj []byte, span memberSpan, from string) []byte {
-	switch span.n {
-	case 0:
-		return spliceFrom(obj, from)
-	case 1:
-		return spliceFrom(cutMember(obj, span.start, span.end), from)
-	}
-	if b, err := replaceFrom(obj, from); err == nil {
-		return b
-	}
-	return spliceFrom(obj, from) // unreachable for a validated object; last from wins anyway
-}
-
-// replaceFrom rewrites a message that carried several from members (rare:
-// the slow path). Keys are exact, as JavaScript reads them: a "FROM" is an
-// unknown field and is relayed as it is.
-func replaceFrom(obj []byte, from string) ([]byte, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(obj, &fields); err != nil {
-		return nil, err
-	}
-	delete(fields, "from")
-	b, err := json.Marshal(fields)
-	if err != nil {
-		return nil, err
-	}
-	return spliceFrom(b, from), nil
 }

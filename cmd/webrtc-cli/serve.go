@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
-	"net/http"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -89,38 +87,19 @@ func (o *serveOptions) config(g *globalOptions) (signal.ServerConfig, error) {
 	if o.tokenSecret != "" {
 		cfg.TokenSecret = []byte(o.tokenSecret)
 	}
-	cfg.Page = signal.Page()
-	if o.static != "" {
-		if st, err := os.Stat(o.static); err != nil || !st.IsDir() {
-			return cfg, usageError{fmt.Errorf("--static %q is not a directory", o.static)}
-		}
-		cfg.Page = http.FileServer(http.Dir(o.static))
+	if cfg.Page, err = signal.PageDir(o.static); err != nil {
+		return cfg, usageError{fmt.Errorf("--static %w", err)}
 	}
-	switch {
-	case o.tlsSelfSigned && (o.tlsCert != "" || o.tlsKey != ""):
-		return cfg, usageError{fmt.Errorf("--tls-self-signed and --tls-cert/--tls-key exclude each other")}
-	case (o.tlsCert == "") != (o.tlsKey == ""):
-		return cfg, usageError{fmt.Errorf("--tls-cert and --tls-key go together")}
-	case o.tlsCert != "":
-		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
-		if err != nil {
-			return cfg, fmt.Errorf("loading the TLS certificate: %w", err)
-		}
-		cfg.TLS = signal.ServerTLS(cert)
-	case o.tlsSelfSigned:
-		hosts := []string{"localhost", "127.0.0.1", "::1"}
-		if h, _, err := net.SplitHostPort(o.addr); err == nil && h != "" {
-			hosts = append(hosts, h)
-		}
-		if name, err := os.Hostname(); err == nil {
-			hosts = append(hosts, name)
-		}
-		cert, fp, err := signal.SelfSigned(hosts)
-		if err != nil {
-			return cfg, fmt.Errorf("making a self-signed certificate: %w", err)
-		}
-		cfg.TLS = signal.ServerTLS(cert)
-		fmt.Fprintf(g.stderr, "self-signed certificate SHA-256 fingerprint: %s\n", fp)
+	tlsOpts := signal.TLSOptions{CertFile: o.tlsCert, KeyFile: o.tlsKey, SelfSigned: o.tlsSelfSigned, Addr: o.addr}
+	tlsCfg, fingerprint, err := tlsOpts.Config()
+	if errors.Is(err, signal.ErrTLSOptions) {
+		return cfg, usageError{fmt.Errorf("--tls-self-signed, --tls-cert, --tls-key: %w", err)}
+	} else if err != nil {
+		return cfg, err
+	}
+	cfg.TLS = tlsCfg
+	if fingerprint != "" {
+		fmt.Fprintf(g.stderr, "self-signed certificate SHA-256 fingerprint: %s\n", fingerprint)
 	}
 	return cfg, nil
 }
@@ -130,25 +109,9 @@ func serve(ctx context.Context, g *globalOptions, o *serveOptions, cfg signal.Se
 	if err != nil {
 		return err
 	}
-	scheme := "ws"
-	if cfg.TLS != nil {
-		scheme = "wss"
-	}
-	g.logger.Info("signaling server listening", "addr", ln.Addr().String(), "url", fmt.Sprintf("%s://%s/ws", scheme, displayAddr(ln.Addr())),
+	g.logger.Info("signaling server listening", "addr", ln.Addr().String(), "url", signal.ListenURL(ln.Addr(), cfg.TLS != nil),
 		"tokens", cfg.TokenSecret != nil, "room_size", cfg.RoomSize)
 	err = signal.NewServer(cfg).Serve(ctx, ln)
 	g.logger.Info("signaling server stopped")
 	return err
-}
-
-// displayAddr turns a wildcard listen address into one a user can dial.
-func displayAddr(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
 }

@@ -1,4 +1,4 @@
-// A stand-in for the first tutorial's Node server (plain `ws`, dialect A):
+// A stand-in for the first tutorial's Node server (plain `ws`, role dialect):
 // JSON.parse and JSON.stringify on every message, the newest receiver gets
 // the offer. Used only by BenchmarkRelayVsNode to compare in one run:
 //   npm install ws@8 && node server.js 18090

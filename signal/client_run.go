@@ -1,0 +1,155 @@
+package signal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// run reads connections one after another until the client is closed.
+func (c *Client) run(ws *websocket.Conn) {
+	defer c.wg.Done()
+	defer close(c.events)
+	for {
+		err := c.read(ws)
+		var ce *websocket.CloseError
+		final := c.cfg.NoReconnect || (errors.As(err, &ce) && (ce.Code == ClosePolicy || ce.Code == websocket.CloseNormalClosure))
+		c.mu.Lock()
+		closed := c.closed
+		c.ws = nil
+		if final && !closed {
+			// In the same critical section as ws = nil, so that no Send
+			// puts a message in an outbox nobody will flush.
+			c.err = fmt.Errorf("signal: connection ended: %w", err)
+		}
+		c.mu.Unlock()
+		if closed || final {
+			return
+		}
+		c.log.Warn("signaling connection lost; reconnecting", "err", err)
+		if !c.emit(Message{Type: TypeDisconnected}) {
+			return
+		}
+		if ws = c.reconnect(); ws == nil {
+			return
+		}
+	}
+}
+
+func (c *Client) fail(err error) {
+	c.mu.Lock()
+	c.err = err
+	c.mu.Unlock()
+}
+
+// read delivers ws's messages until it fails.
+func (c *Client) read(ws *websocket.Conn) error {
+	stop := make(chan struct{})
+	defer close(stop)
+	timeout := 3 * c.cfg.PingInterval
+	ws.SetReadDeadline(time.Now().Add(timeout))
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(timeout)) })
+	go func() {
+		t := time.NewTicker(c.cfg.PingInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.cfg.PingInterval))
+			}
+		}
+	}()
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			ws.Close()
+			return err
+		}
+		ws.SetReadDeadline(time.Now().Add(timeout))
+		var m Message
+		if err := json.Unmarshal(data, &m); err != nil {
+			c.log.Warn("ignoring a malformed message from the server", "err", err)
+			continue
+		}
+		if m.Type == TypeError {
+			c.log.Warn("server error", "code", m.Code, "message", m.Text, "ref", m.Ref)
+		}
+		if !c.emit(m) {
+			ws.Close()
+			return ErrClosed
+		}
+	}
+}
+
+// reconnect dials with exponential backoff and jitter until it gets a
+// welcome, resuming the session when the server still has it.
+func (c *Client) reconnect() *websocket.Conn {
+	backoff := 100 * time.Millisecond
+	for {
+		c.mu.Lock()
+		resume := c.welcome.Resume
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		go func() {
+			select {
+			case <-c.done:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		ws, w, err := c.connect(ctx, resume)
+		cancel()
+		switch {
+		case err == nil:
+			if !c.attach(ws, w) {
+				ws.Close()
+				return nil
+			}
+			c.log.Info("signaling reconnected", "resumed", w.Resumed, "id", w.ID)
+			if !c.emit(w) {
+				return nil
+			}
+			return ws
+		case errors.Is(err, ErrUnauthorized):
+			c.fail(err)
+			return nil
+		}
+		c.log.Debug("reconnect failed", "err", err, "retry_in", backoff)
+		jitter := time.Duration(rand.Int64N(int64(backoff)/2 + 1))
+		select {
+		case <-c.done:
+			return nil
+		case <-time.After(backoff + jitter):
+		}
+		backoff = min(2*backoff, c.cfg.MaxBackoff)
+	}
+}
+
+// attach makes ws the client's connection after a reconnect, flushing the
+// outbox onto it first when the session was resumed: a fresh session has
+// other peers, to whom those messages mean nothing. It reports false when
+// the client was closed meanwhile.
+func (c *Client) attach(ws *websocket.Conn, w Message) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.ws, c.welcome = ws, w
+	outbox := c.outbox
+	c.outbox = nil
+	c.mu.Unlock()
+	if w.Resumed {
+		c.flush(ws, outbox)
+	}
+	return true
+}
