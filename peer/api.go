@@ -1,7 +1,7 @@
-// Package peer drives pion PeerConnections from signaling events: one call
-// per remote peer, offered or answered by the protocol's who-offers rule,
-// with trickle ICE both ways. It also holds the send and receive programs
-// built on it.
+// Package peer is calls: a Call is one PeerConnection with one remote
+// peer, driven by whatever signaling implements Signaling; Calls makes them
+// for a program (send, receive) through its Handler; Room drives them from
+// a room of webrtc-cli's own protocol. Nothing here knows media files.
 package peer
 
 import (

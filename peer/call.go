@@ -8,25 +8,43 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
-	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
 // byeGrace is how long a closed connection waits for the bye that may be
 // on its way.
 const byeGrace = time.Second
 
+// Signaling is how a Call reaches its remote peer: a room server, an HTTP
+// exchange, anything that carries descriptions, candidates and a bye. What
+// comes back from the remote peer is handed to the Call's Handle methods.
+type Signaling interface {
+	// SendDescription sends our offer or answer.
+	SendDescription(d webrtc.SessionDescription) error
+	// SendCandidate sends a local candidate; nil is end-of-candidates.
+	SendCandidate(c *webrtc.ICECandidateInit) error
+	// SendBye tells the remote peer the call is over.
+	SendBye() error
+}
+
+// Remote names the peer at the other end of a call.
+type Remote struct {
+	ID   string // unique among the calls of one program
+	Name string // display name, may be empty
+}
+
 // Call is the PeerConnection with one remote peer.
 type Call struct {
-	Remote  signal.PeerInfo
+	Remote  Remote
 	PC      *webrtc.PeerConnection
 	Offerer bool
 	Log     *slog.Logger
 
-	m      *Manager
+	calls  *Calls
+	sig    Signaling
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	// Owned by the manager's event loop.
+	mu        sync.Mutex // remoteSet and pending: signaling may come on any goroutine
 	remoteSet bool
 	pending   []webrtc.ICECandidateInit
 
@@ -39,29 +57,109 @@ func (c *Call) Context() context.Context { return c.ctx }
 
 // Bye tells the remote peer the call is over and ends it.
 func (c *Call) Bye() {
-	c.m.sig.Bye(c.Remote.ID)
-	c.end(nil)
+	if err := c.sig.SendBye(); err != nil {
+		c.Log.Debug("sending bye", "err", err)
+	}
+	c.End(nil)
 }
 
-// end ends the call once. The cause is fixed at once, in the order events
+// End ends the call once. The cause is fixed at once, in the order events
 // arrive (a bye followed by peer-left is a bye); closing the connection,
 // which can take a while (DTLS close_notify, goroutines), happens after.
 // cause nil means we ended it ourselves.
-func (c *Call) end(cause error) {
+func (c *Call) End(cause error) {
 	c.ended.Do(func() {
 		if cause == nil {
 			cause = context.Canceled
 		}
 		c.cancel(cause)
-		c.m.forget(c)
 		go func() {
-			defer c.m.wg.Done()
-			c.m.handler.Ended(c, cause)
+			defer c.calls.wg.Done()
+			c.calls.forget(c)
+			c.calls.handler.Ended(c, cause)
 			if err := c.PC.Close(); err != nil {
 				c.Log.Debug("closing peer connection", "err", err)
 			}
 		}()
 	})
+}
+
+// Offer makes an offer and sends it.
+func (c *Call) Offer() error {
+	offer, err := c.PC.CreateOffer(nil)
+	if err == nil {
+		err = c.PC.SetLocalDescription(offer)
+	}
+	if err == nil {
+		c.Log.Debug("offering")
+		err = c.sig.SendDescription(offer)
+	}
+	if err != nil {
+		err = fmt.Errorf("making the offer: %w", err)
+		c.End(err)
+	}
+	return err
+}
+
+// HandleDescription applies the remote peer's offer (and answers it) or
+// answer. A failure ends the call.
+func (c *Call) HandleDescription(d webrtc.SessionDescription) error {
+	err := c.setRemote(d)
+	if err == nil && d.Type == webrtc.SDPTypeOffer {
+		var answer webrtc.SessionDescription
+		answer, err = c.PC.CreateAnswer(nil)
+		if err == nil {
+			err = c.PC.SetLocalDescription(answer)
+		}
+		if err == nil {
+			c.Log.Debug("answering")
+			err = c.sig.SendDescription(answer)
+		}
+	}
+	if err != nil {
+		err = fmt.Errorf("applying the remote %s: %w", d.Type, err)
+		c.End(err)
+	}
+	return err
+}
+
+// HandleCandidate applies a remote candidate, or keeps it until the remote
+// description is set. nil is end-of-candidates, which needs no action:
+// pion starts no further checks because of it.
+func (c *Call) HandleCandidate(cand *webrtc.ICECandidateInit) {
+	if cand == nil {
+		return
+	}
+	c.mu.Lock()
+	if !c.remoteSet {
+		c.pending = append(c.pending, *cand)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	if err := c.PC.AddICECandidate(*cand); err != nil {
+		c.Log.Warn("remote candidate refused", "err", err)
+	}
+}
+
+// HandleBye ends the call because the remote peer said so.
+func (c *Call) HandleBye() { c.End(ErrRemoteBye) }
+
+func (c *Call) setRemote(d webrtc.SessionDescription) error {
+	if err := c.PC.SetRemoteDescription(d); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.remoteSet = true
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for _, cand := range pending {
+		if err := c.PC.AddICECandidate(cand); err != nil {
+			c.Log.Warn("remote candidate refused", "err", err)
+		}
+	}
+	return nil
 }
 
 func (c *Call) onState(s webrtc.PeerConnectionState) {
@@ -70,51 +168,27 @@ func (c *Call) onState(s webrtc.PeerConnectionState) {
 	case webrtc.PeerConnectionStateConnected:
 		c.connected.Do(func() {
 			c.Log.Info("connected")
-			c.m.wg.Add(1)
+			c.calls.wg.Add(1)
 			go func() {
-				defer c.m.wg.Done()
-				c.m.handler.Connected(c)
+				defer c.calls.wg.Done()
+				c.calls.handler.Connected(c)
 			}()
 		})
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 		// A sender that says bye closes its side at once, and DTLS's
 		// close_notify usually beats the bye through the server: give
 		// the bye a moment to arrive, so the call ends as finished.
-		time.AfterFunc(byeGrace, func() { c.end(fmt.Errorf("%w (%s)", ErrFailed, s)) })
+		time.AfterFunc(byeGrace, func() { c.End(fmt.Errorf("%w (%s)", ErrFailed, s)) })
 	}
 }
 
 func (c *Call) onCandidate(cand *webrtc.ICECandidate) {
-	if cand == nil {
-		c.m.sig.SendCandidate(c.Remote.ID, nil)
-		return
+	var init *webrtc.ICECandidateInit
+	if cand != nil {
+		j := cand.ToJSON()
+		init = &j
 	}
-	init := cand.ToJSON()
-	c.m.sig.SendCandidate(c.Remote.ID, &signal.Candidate{
-		Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex, UsernameFragment: init.UsernameFragment,
-	})
-}
-
-// addCandidate applies a remote candidate, or keeps it until the remote
-// description is set. Called from the event loop.
-func (c *Call) addCandidate(cand webrtc.ICECandidateInit) {
-	if !c.remoteSet {
-		c.pending = append(c.pending, cand)
-		return
+	if err := c.sig.SendCandidate(init); err != nil {
+		c.Log.Debug("sending a candidate", "err", err)
 	}
-	if err := c.PC.AddICECandidate(cand); err != nil {
-		c.Log.Warn("remote candidate refused", "err", err)
-	}
-}
-
-func (c *Call) setRemote(d webrtc.SessionDescription) error {
-	if err := c.PC.SetRemoteDescription(d); err != nil {
-		return err
-	}
-	c.remoteSet = true
-	for _, cand := range c.pending {
-		c.addCandidate(cand)
-	}
-	c.pending = nil
-	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/webrtc-cli/webrtc-cli/peer"
+	"github.com/webrtc-cli/webrtc-cli/app"
 )
 
 func newDemoCmd(g *globalOptions) *cobra.Command {
@@ -26,7 +26,7 @@ writes the recordings to --dir, and compares them with the source.`,
 				// The demo prints its own summary; routine logs would bury it.
 				log, _ = newLogger(g.stderr, "warn", g.logFormat)
 			}
-			res, err := peer.Demo(cmd.Context(), dir, log)
+			res, err := app.Demo(cmd.Context(), dir, log)
 			if err != nil {
 				return err
 			}

@@ -5,7 +5,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/webrtc-cli/webrtc-cli/peer"
+	"github.com/webrtc-cli/webrtc-cli/app"
+	"github.com/webrtc-cli/webrtc-cli/media"
 )
 
 type receiveOptions struct {
@@ -46,23 +47,27 @@ when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
 			}
 			status := newStatusLine(g.stderr, g.logger)
 			listing := g.stdout
-			cfg := peer.ReceiveConfig{
-				Signal: sc, Net: no, Out: o.out, Duration: o.duration, Count: o.count, MaxDelay: o.maxDelay, Format: o.format,
+			cfg := app.ReceiveConfig{
+				Signal: sc, Net: no, Out: o.out, Duration: o.duration, Count: o.count, MaxDelay: o.maxDelay,
 				Logger:   g.logger,
-				Progress: func(s peer.ReceiveStatus) { status.show(s.String()) },
+				Progress: func(s app.ReceiveStatus) { status.show(s.String()) },
 			}
-			if o.format != "" && o.format != "webm" && o.format != "mkv" {
-				return usageError{fmt.Errorf("--format %q: want webm or mkv", o.format)}
+			if o.format != "" {
+				f, err := media.ParseFormat(o.format)
+				if err != nil || !f.Muxed() {
+					return usageError{fmt.Errorf("--format %q: want webm or mkv", o.format)}
+				}
+				cfg.Format = f
 			}
 			if o.out == "-" {
 				// The media goes to standard output; nothing else may.
 				cfg.Stdout, cfg.StdoutKind, cfg.Out, listing = g.stdout, o.kind, "", g.stderr
 			}
-			cfg.OnFile = func(path string, t *peer.TrackReport) {
+			cfg.OnFile = func(path string, t *app.TrackReport) {
 				status.done()
 				fmt.Fprintf(listing, "%s\t%d frames\t%s\n", path, t.Frames, t.Codec)
 			}
-			rep, err := peer.Receive(cmd.Context(), cfg)
+			rep, err := app.Receive(cmd.Context(), cfg)
 			status.done()
 			if rep != nil && o.report != "" {
 				if werr := rep.WriteFile(o.report); werr != nil && err == nil {

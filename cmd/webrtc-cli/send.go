@@ -2,18 +2,14 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/webrtc-cli/webrtc-cli/app"
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/capture"
 	"github.com/webrtc-cli/webrtc-cli/media/h264"
-	"github.com/webrtc-cli/webrtc-cli/peer"
 )
-
-func formatOf(t media.Track) string { return string(t.Codec.Format()) }
 
 type sendOptions struct {
 	peerFlags
@@ -59,37 +55,22 @@ It says bye to a receiver once that receiver has the whole file.`,
 			if err != nil {
 				return err
 			}
-			cfg := peer.SendConfig{Signal: sc, Net: no, Files: o.files, Loop: o.loop, Receivers: o.receivers, Logger: g.logger}
+			cfg := app.SendConfig{Signal: sc, Net: no, Files: o.files, Loop: o.loop, Receivers: o.receivers, Logger: g.logger}
 			if o.capture.FPS > 0 {
 				cfg.FPS = h264.Rational{Num: uint32(o.capture.FPS), Den: 1}
 			}
-			switch {
-			case live:
+			if o.format != "" && o.format != "auto" {
+				if cfg.Format, err = media.ParseFormat(o.format); err != nil {
+					return usageError{fmt.Errorf("--format: %w", err)}
+				}
+			}
+			if live {
 				o.capture.Logger = g.logger
-				c, err := capture.Start(cmd.Context(), o.capture)
-				if err != nil {
-					return err
-				}
-				defer c.Close()
-				cfg.Live = &peer.LiveInput{Wait: c.Wait}
-				for _, src := range []media.Source{c.Video, c.Audio} {
-					if src != nil {
-						cfg.Live.Sources = append(cfg.Live.Sources, src)
-					}
-				}
-			case len(o.files) == 1 && o.files[0] == "-":
-				src, err := media.NewSourceWith(os.Stdin, cfg.FPS)
-				if err != nil {
-					return fmt.Errorf("standard input: %w", err)
-				}
-				if want := o.format; want != "" && want != "auto" && !strings.EqualFold(formatOf(src.Track()), want) {
-					return usageError{fmt.Errorf("--format %s, but standard input is %s", want, formatOf(src.Track()))}
-				}
-				cfg.Files, cfg.Live = nil, &peer.LiveInput{Sources: []media.Source{src}, Paced: true}
+				cfg.Capture = &o.capture
 			}
 			status := newStatusLine(g.stderr, g.logger)
-			cfg.Progress = func(s peer.SendStatus) { status.show(s.String()) }
-			rep, err := peer.Send(cmd.Context(), cfg)
+			cfg.Progress = func(s app.SendStatus) { status.show(s.String()) }
+			rep, err := app.Send(cmd.Context(), cfg)
 			status.done()
 			if rep != nil && o.report != "" {
 				if werr := rep.WriteFile(o.report); werr != nil && err == nil {

@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/capture"
-	"github.com/webrtc-cli/webrtc-cli/media/ivf"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -42,13 +41,13 @@ func TestLiveSourceLateReceiver(t *testing.T) {
 		_, err := Send(sctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "live", Name: "cam"}, Live: &LiveInput{Sources: []media.Source{cap.Video, cap.Audio}, Wait: cap.Wait}})
 		sent <- err
 	}()
-	<-first
+	within(t, first, "first")
 	joinLate := time.After(3 * time.Second)
-	<-joinLate
+	within(t, joinLate, "joinLate")
 	late := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "live", Name: "late"}, Out: t.TempDir(), Duration: 1500 * time.Millisecond})
-	re, rl := <-early, <-late
+	re, rl := early.wait(t), late.wait(t)
 	stop()
-	if err := <-sent; err != nil {
+	if err := within(t, sent, "send to return"); err != nil {
 		t.Fatal(err)
 	}
 	for name, rep := range map[string]*Report{"early": re, "late": rl} {
@@ -56,15 +55,15 @@ func TestLiveSourceLateReceiver(t *testing.T) {
 			path := findFile(t, rep, "cam", kind)
 			ffprobeClean(t, path)
 			if kind == "video" {
-				_, frames := readIVF(t, path)
-				if len(frames) < 20 || !ivf.IsKeyframe("VP80", frames[0].Data) {
-					t.Fatalf("%s: %d frames, first a keyframe: %v", name, len(frames), len(frames) > 0 && ivf.IsKeyframe("VP80", frames[0].Data))
+				_, frames := samplesOf(t, path)
+				if len(frames) < 20 || !frames[0].Keyframe {
+					t.Fatalf("%s: %d frames, first a keyframe: %v", name, len(frames), len(frames) > 0 && frames[0].Keyframe)
 				}
 			}
 		}
 	}
-	_, ef := readIVF(t, findFile(t, re, "cam", "video"))
-	_, lf := readIVF(t, findFile(t, rl, "cam", "video"))
+	_, ef := samplesOf(t, findFile(t, re, "cam", "video"))
+	_, lf := samplesOf(t, findFile(t, rl, "cam", "video"))
 	if string(ef[0].Data) == string(lf[0].Data) {
 		t.Fatal("the late receiver's recording starts with the early one's first frame")
 	}
@@ -117,7 +116,7 @@ func TestPipedFileIsPacedAndExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-joined // in the room first, so it gets the stream from its first frame
+	within(t, joined, "joined") // in the room first, so it gets the stream from its first frame
 	start := time.Now()
 	if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "pipe", Name: "pipe"}, Live: &LiveInput{Sources: []media.Source{src}, Paced: true}}); err != nil {
 		t.Fatal(err)
@@ -125,7 +124,7 @@ func TestPipedFileIsPacedAndExact(t *testing.T) {
 	if el := time.Since(start); el < 2900*time.Millisecond {
 		t.Fatalf("a 3 s file went out in %v: not paced", el)
 	}
-	compareIVF(t, testdata("vp8.ivf"), findFile(t, <-rep, "pipe", "video"), false)
+	compareIVF(t, testdata("vp8.ivf"), findFile(t, rep.wait(t), "pipe", "video"), false)
 }
 
 // A live H264 capture: the receiver starts at an IDR (SPS/PPS repeated
@@ -147,9 +146,9 @@ func TestLiveH264(t *testing.T) {
 		_, err := Send(sctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "live264", Name: "cam"}, Live: &LiveInput{Sources: []media.Source{cap.Video}, Wait: cap.Wait}})
 		sent <- err
 	}()
-	r := <-rep
+	r := rep.wait(t)
 	stop()
-	if err := <-sent; err != nil {
+	if err := within(t, sent, "send to return"); err != nil {
 		t.Fatal(err)
 	}
 	path := findFile(t, r, "cam", "video")

@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"bytes"
@@ -12,13 +12,47 @@ import (
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
-func receiveAsync(ctx context.Context, cfg ReceiveConfig) <-chan *Report {
-	out := make(chan *Report, 1)
+// receiving is a Receive running on its own goroutine.
+type receiving struct {
+	done chan struct{}
+	rep  *Report
+	err  error
+}
+
+func receiveAsync(ctx context.Context, cfg ReceiveConfig) *receiving {
+	r := &receiving{done: make(chan struct{})}
 	go func() {
-		rep, _ := Receive(ctx, cfg)
-		out <- rep
+		defer close(r.done)
+		r.rep, r.err = Receive(ctx, cfg)
 	}()
-	return out
+	return r
+}
+
+// wait returns the report once Receive has returned; its error, or no
+// return within the deadline, fails the test.
+func (r *receiving) wait(t testing.TB) *Report {
+	t.Helper()
+	within(t, r.done, "Receive to return")
+	if r.err != nil {
+		t.Fatalf("receive: %v", r.err)
+	}
+	return r.rep
+}
+
+// testWait bounds every wait of these tests.
+const testWait = 90 * time.Second
+
+// within receives from ch, failing the test after testWait.
+func within[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(testWait):
+		t.Fatalf("no %s within %v", what, testWait)
+	}
+	var zero T
+	return zero
 }
 
 // A receiver that joins while another is halfway through still gets the
@@ -40,12 +74,12 @@ func TestLateReceiverStartsFromTheBeginning(t *testing.T) {
 		_, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "late", Name: "snd"}, Files: []string{testdata("vp8.ivf")}, Receivers: 2})
 		sent <- err
 	}()
-	<-firstA
+	within(t, firstA, "firstA")
 	b := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "late", Name: "B"}, Out: t.TempDir(), Count: 1})
-	if err := <-sent; err != nil {
+	if err := within(t, sent, "send to return"); err != nil {
 		t.Fatal(err)
 	}
-	for _, rep := range []*Report{<-a, <-b} {
+	for _, rep := range []*Report{a.wait(t), b.wait(t)} {
 		compareIVF(t, testdata("vp8.ivf"), findFile(t, rep, "snd", "video"), false)
 	}
 }
@@ -64,19 +98,19 @@ func TestLoopContinuesTimestamps(t *testing.T) {
 		defer close(sent)
 		Send(sctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "loop", Name: "snd"}, Files: []string{testdata("vp8.ivf")}, Loop: true})
 	}()
-	r := <-rep
+	r := rep.wait(t)
 	stop()
-	<-sent
-	_, src := readIVF(t, testdata("vp8.ivf"))
-	_, got := readIVF(t, findFile(t, r, "snd", "video"))
+	within(t, sent, "sent")
+	_, src := samplesOf(t, testdata("vp8.ivf"))
+	_, got := samplesOf(t, findFile(t, r, "snd", "video"))
 	if len(got) < len(src)+24 {
 		t.Fatalf("%d frames in 4.5 s of a looped 3 s file", len(got))
 	}
 	const fileTicks = 72 * 3750 // 72 frames at 24 fps in 90 kHz ticks
 	for i := len(src); i < len(got); i++ {
 		prev := got[i-len(src)]
-		if string(got[i].Data) != string(prev.Data) || got[i].PTS != prev.PTS+fileTicks {
-			t.Fatalf("frame %d: pts %d, want %d (or data differs)", i, got[i].PTS, prev.PTS+fileTicks)
+		if string(got[i].Data) != string(prev.Data) || got[i].Ticks != prev.Ticks+fileTicks {
+			t.Fatalf("frame %d: pts %d, want %d (or data differs)", i, got[i].Ticks, prev.Ticks+fileTicks)
 		}
 	}
 }
@@ -95,9 +129,9 @@ func TestDurationFinalizesFiles(t *testing.T) {
 		defer close(sent)
 		Send(sctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "dur", Name: "snd"}, Files: []string{testdata("vp8.ivf"), testdata("opus-stereo.ogg")}})
 	}()
-	r := <-rep
+	r := rep.wait(t)
 	stop()
-	<-sent
+	within(t, sent, "sent")
 	for _, kind := range []string{"video", "audio"} {
 		path := findFile(t, r, "snd", kind)
 		ffprobeClean(t, path)
@@ -126,7 +160,7 @@ func TestFullDiskStopsOnlyThatTrack(t *testing.T) {
 	if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "full", Name: "snd"}, Files: []string{testdata("vp8.ivf"), testdata("opus-mono.ogg")}, Receivers: 1}); err != nil {
 		t.Fatal(err)
 	}
-	r := <-rep
+	r := rep.wait(t)
 	var video *TrackReport
 	for _, tr := range r.Tracks {
 		if tr.Kind == "video" {
@@ -150,7 +184,7 @@ func TestRecordToStdout(t *testing.T) {
 	if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "stdout", Name: "snd"}, Files: []string{testdata("vp8.ivf"), testdata("opus-mono.ogg")}, Receivers: 1}); err != nil {
 		t.Fatal(err)
 	}
-	r := <-rep
+	r := rep.wait(t)
 	if len(r.Tracks) != 1 || r.Tracks[0].File != "-" || r.Tracks[0].Kind != "video" {
 		t.Fatalf("tracks %+v", r.Tracks)
 	}

@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -74,11 +75,11 @@ func TestMuxedRecording(t *testing.T) {
 			url := startServer(t)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			rep := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "mux"}, Out: t.TempDir(), Count: 1, Format: tc.format})
+			rep := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "mux"}, Out: t.TempDir(), Count: 1, Format: media.Format(tc.format)})
 			if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "mux", Name: "snd"}, Files: []string{testdata(tc.video), testdata("opus-stereo.ogg")}, Receivers: 1}); err != nil {
 				t.Fatal(err)
 			}
-			r := <-rep
+			r := rep.wait(t)
 			path := findFile(t, r, "snd", "video")
 			if a := findFile(t, r, "snd", "audio"); a != path {
 				t.Fatalf("audio in %s, video in %s: want one file", a, path)
@@ -87,6 +88,13 @@ func TestMuxedRecording(t *testing.T) {
 			streams := probeStreams(t, path)
 			if len(streams) != 2 || streams[0].CodecName != tc.vcodec || streams[1].CodecName != "opus" {
 				t.Fatalf("streams %+v", streams)
+			}
+			// Every frame of both files, the first Opus packet included:
+			// it comes 6.5 ms before the video and used to be lost.
+			_, vsrc := samplesOf(t, testdata(tc.video))
+			_, asrc := samplesOf(t, testdata("opus-stereo.ogg"))
+			if streams[0].Frames != strconv.Itoa(len(vsrc)) || streams[1].Frames != strconv.Itoa(len(asrc)) {
+				t.Fatalf("%s video and %s audio packets, want %d and %d", streams[0].Frames, streams[1].Frames, len(vsrc), len(asrc))
 			}
 			vs, ve := streamTimes(t, path, "v")
 			as, ae := streamTimes(t, path, "a")

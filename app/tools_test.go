@@ -1,9 +1,10 @@
-package peer
+package app
 
 import (
-	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"os/exec"
 	"testing"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
 // requireTool is mediatest.RequireTool: skip without the tool, fail in CI.

@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"context"
@@ -90,11 +90,11 @@ func browserPublishes(t *testing.T, ctx context.Context, srv pageServer, b *brow
 	audio := findFile(t, r.rep, "cam", "audio")
 	decodesClean(t, video)
 	decodesClean(t, audio)
-	hdr, frames := readIVF(t, video)
+	hdr, frames := samplesOf(t, video)
 	vdur, adur := ffprobeDuration(t, video), ffprobeDuration(t, audio)
-	_, pkts := readOgg(t, audio)
+	_, pkts := samplesOf(t, audio)
 	decoded := len(framemd5(t, video))
-	t.Logf("recorded %s %dx%d: %d frames (%d decode), %.3f s; opus: %d packets, %.3f s", hdr.FourCC, hdr.Width, hdr.Height, len(frames), decoded, vdur, len(pkts), adur)
+	t.Logf("recorded %s %dx%d: %d frames (%d decode), %.3f s; opus: %d packets, %.3f s", hdr.Codec.FourCC, hdr.Width, hdr.Height, len(frames), decoded, vdur, len(pkts), adur)
 	for _, tr := range r.rep.Tracks {
 		t.Logf("receiver's %s track: %d frames, %d dropped, %d packets lost, %d duplicates, %d PLIs", tr.Kind, tr.Frames, tr.FramesDropped, tr.PacketsLost, tr.Duplicates, tr.PLIsSent)
 	}

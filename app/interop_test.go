@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/peer"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -29,7 +30,7 @@ func newBareReceiver(t *testing.T, url, room string) *bareReceiver {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := NewAPI(NetOptions{}, nil)
+	api, err := peer.NewAPI(peer.NetOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func (b *bareReceiver) answerWithoutTrickle(t *testing.T) string {
 			}
 			gathered := webrtc.GatheringCompletePromise(b.pc)
 			b.pc.SetLocalDescription(answer)
-			<-gathered
+			within(t, gathered, "gathered")
 			b.sig.Answer(ev.From, b.pc.LocalDescription().SDP)
 			b.sig.SendCandidate(ev.From, nil)
 			return ev.SDP
@@ -107,7 +108,7 @@ func TestPeerThatNeverTrickles(t *testing.T) {
 		}
 	}
 	cancel()
-	<-sent
+	within(t, sent, "sent")
 
 	// Each m-line offers the codec its track sends, alone.
 	for _, m := range strings.Split(offer, "\r\nm=")[1:] {
@@ -149,7 +150,7 @@ func TestH264OfferCarriesTheFilesProfile(t *testing.T) {
 		t.Fatal("no H264 media")
 	}
 	cancel()
-	<-sent
+	within(t, sent, "sent")
 	if !strings.Contains(offer, "profile-level-id=42c00d") || !strings.Contains(offer, "packetization-mode=1") {
 		t.Fatalf("offer lacks the file's profile:\n%s", offer)
 	}

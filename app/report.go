@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/webrtc-cli/webrtc-cli/signal"
+	"github.com/webrtc-cli/webrtc-cli/peer"
 )
 
 // Report is the JSON summary --report writes: one entry per remote peer
@@ -46,14 +46,17 @@ type TrackReport struct {
 	PacketsLost   int     `json:"packets_lost,omitempty"`
 	Duplicates    int     `json:"duplicates,omitempty"`
 	PLIsSent      int     `json:"plis_sent,omitempty"`
-	Error         string  `json:"error,omitempty"`
+	// FramesNotMuxed are frames a WebM/MKV file could not take: its track
+	// came after the file had started, or they were older than its start.
+	FramesNotMuxed int    `json:"frames_not_muxed,omitempty"`
+	Error          string `json:"error,omitempty"`
 }
 
 func newReport(cmd string) *Report {
 	return &Report{Command: cmd, Started: time.Now(), Tracks: []*TrackReport{}}
 }
 
-func (r *Report) track(p signal.PeerInfo, kind, codec, file string) *TrackReport {
+func (r *Report) track(p peer.Remote, kind, codec, file string) *TrackReport {
 	t := &TrackReport{Peer: p.ID, PeerName: p.Name, Kind: kind, Codec: codec, File: file}
 	r.mu.Lock()
 	r.Tracks = append(r.Tracks, t)

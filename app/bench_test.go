@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"context"
@@ -68,7 +68,7 @@ func BenchmarkTimeToFirstFrame(b *testing.B) {
 	}
 	b.StopTimer()
 	cancel()
-	<-sent
+	within(b, sent, "send to return")
 	b.ReportMetric(float64(percentile(lat, 0.5))/1e6, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.95))/1e6, "p95-ms")
 	b.ReportMetric(float64(percentile(lat, 1))/1e6, "max-ms")
@@ -184,7 +184,7 @@ func BenchmarkStreams(b *testing.B) {
 					}()
 				}
 				for range n {
-					<-joined
+					within(b, joined, "a receiver to join")
 				}
 				cpu0, wall0 := cpuTime(), time.Now()
 				if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: room}, Files: []string{file}, Receivers: n}); err != nil {

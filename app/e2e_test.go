@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"bytes"
@@ -16,9 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
-	"github.com/webrtc-cli/webrtc-cli/media/ogg"
+	"github.com/webrtc-cli/webrtc-cli/peer"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -81,20 +82,20 @@ func transfer(t *testing.T, s session, senders ...[]string) []*Report {
 		go func() {
 			_, err := Send(ctx, SendConfig{
 				Signal: signal.ClientConfig{URL: s.url, Room: s.room, Name: "snd" + string(rune('A'+i))},
-				Net:    NetOptions{Loss: s.loss, LossSeed: int64(i + 1)},
+				Net:    peer.NetOptions{Loss: s.loss, LossSeed: int64(i + 1)},
 				Files:  files, Receivers: s.receivers, Logger: testLogger(t),
 			})
 			sendDone <- err
 		}()
 	}
 	for range senders {
-		if err := <-sendDone; err != nil {
+		if err := within(t, sendDone, "send to return"); err != nil {
 			t.Fatalf("send: %v", err)
 		}
 	}
 	var reps []*Report
 	for range s.receivers {
-		r := <-recvDone
+		r := within(t, recvDone, "receive to return")
 		if r.err != nil {
 			t.Fatalf("receive: %v", r.err)
 		}
@@ -106,51 +107,24 @@ func transfer(t *testing.T, s session, senders ...[]string) []*Report {
 	return reps
 }
 
-func readIVF(t *testing.T, path string) (ivf.Header, []ivf.Frame) {
+// samplesOf reads every sample of a media file.
+func samplesOf(t *testing.T, path string) (media.Track, []media.Sample) {
 	t.Helper()
-	f, err := os.Open(path)
+	src, err := media.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := ivf.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var frames []ivf.Frame
+	defer src.Close()
+	var out []media.Sample
 	for {
-		fr, err := r.Next()
+		s, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			return r.Header(), frames
+			return src.Track(), out
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		frames = append(frames, fr)
-	}
-}
-
-func readOgg(t *testing.T, path string) (ogg.Head, []ogg.Packet) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ogg.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var pkts []ogg.Packet
-	for {
-		p, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return r.Head(), pkts
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		pkts = append(pkts, p)
+		out = append(out, s)
 	}
 }
 
@@ -158,71 +132,57 @@ func readOgg(t *testing.T, path string) (ogg.Head, []ogg.Packet) {
 // PTS (within 1 ms); with lossy, frames may be missing but none differs.
 func compareIVF(t *testing.T, src, got string, lossy bool) int {
 	t.Helper()
-	hs, in := readIVF(t, src)
-	hg, out := readIVF(t, got)
-	if hg.FourCC != hs.FourCC {
-		t.Fatalf("fourcc %s, want %s", hg.FourCC, hs.FourCC)
+	c, err := media.Compare(src, got)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !lossy && len(out) != len(in) {
-		t.Fatalf("%s: %d frames, source has %d", got, len(out), len(in))
+	if c.RecordedTrack.Codec != c.SourceTrack.Codec {
+		t.Fatalf("codec %v, want %v", c.RecordedTrack.Codec, c.SourceTrack.Codec)
 	}
-	if len(out) == 0 {
+	if !lossy && c.Recorded != c.Source {
+		t.Fatalf("%s: %d frames, source has %d", got, c.Recorded, c.Source)
+	}
+	if c.Recorded == 0 {
 		t.Fatalf("%s: no frames", got)
 	}
-	// Match output frames to source frames by time, from the source frame
-	// the recording starts with (after a loss, a later keyframe).
-	j := 0
-	for j < len(in) && !bytes.Equal(in[j].Data, out[0].Data) {
-		j++
+	if c.Start < 0 || !lossy && c.Start != 0 {
+		t.Fatalf("%s starts with no frame of the source's (source frame %d)", got, c.Start)
 	}
-	if j == len(in) || (!lossy && j != 0) {
-		t.Fatalf("%s starts with no frame of the source's (source frame %d)", got, j)
+	if !c.Faithful() || !lossy && !c.Exact() {
+		t.Fatalf("%s: %v", got, c)
 	}
-	base := hs.Duration(in[j].PTS - in[0].PTS)
-	for i, of := range out {
-		ot := time.Duration(of.PTS) * time.Second / 90000
-		for j < len(in) {
-			st := hs.Duration(in[j].PTS - in[0].PTS)
-			d := ot - (st - base)
-			if d < -time.Millisecond {
-				t.Fatalf("output frame %d at %v has no source frame", i, ot)
-			}
-			if d <= time.Millisecond {
-				break
-			}
-			if !lossy {
-				t.Fatalf("output frame %d at %v: source frame %d at %v", i, ot, j, st-base)
-			}
-			j++
-		}
-		if j == len(in) {
-			t.Fatalf("output frame %d at %v is past the source's end", i, ot)
-		}
-		if !bytes.Equal(of.Data, in[j].Data) {
-			t.Fatalf("output frame %d differs from source frame %d (%d vs %d bytes)", i, j, len(of.Data), len(in[j].Data))
-		}
-		j++
+	// The header's size is the stream's: players size their window by it.
+	f, err := os.Open(got)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if w, h, ok := ivf.FrameSize(hs.FourCC, in[0].Data); ok && !lossy && (int(hg.Width) != w || int(hg.Height) != h) {
-		t.Fatalf("header %dx%d, stream %dx%d", hg.Width, hg.Height, w, h)
+	defer f.Close()
+	r, err := ivf.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return len(out)
+	if h, tr := r.Header(), c.SourceTrack; !lossy && tr.Width > 0 && (int(h.Width) != tr.Width || int(h.Height) != tr.Height) {
+		t.Fatalf("header %dx%d, stream %dx%d", h.Width, h.Height, tr.Width, tr.Height)
+	}
+	return c.Recorded
 }
 
+// compareOgg checks every packet is identical, at exactly its source's
+// place on the sample timeline, with the source's channel count.
 func compareOgg(t *testing.T, src, got string) {
 	t.Helper()
-	hs, in := readOgg(t, src)
-	hg, out := readOgg(t, got)
-	if hg.Channels != hs.Channels {
-		t.Fatalf("%d channels, source has %d", hg.Channels, hs.Channels)
+	c, err := media.Compare(src, got)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(out) != len(in) {
-		t.Fatalf("%d packets, source has %d", len(out), len(in))
+	if c.RecordedTrack.Channels != c.SourceTrack.Channels {
+		t.Fatalf("%d channels, source has %d", c.RecordedTrack.Channels, c.SourceTrack.Channels)
 	}
-	for i := range in {
-		if !bytes.Equal(in[i].Data, out[i].Data) || in[i].Start != out[i].Start {
-			t.Fatalf("packet %d differs (start %d vs %d)", i, out[i].Start, in[i].Start)
-		}
+	if c.Recorded != c.Source {
+		t.Fatalf("%d packets, source has %d", c.Recorded, c.Source)
+	}
+	if !c.Exact() {
+		t.Fatalf("%s: %v", got, c)
 	}
 }
 

@@ -1,4 +1,4 @@
-package peer
+package app
 
 import (
 	"context"
@@ -8,25 +8,26 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/media"
+	"github.com/webrtc-cli/webrtc-cli/peer"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
 // ReceiveConfig configures Receive.
 type ReceiveConfig struct {
 	Signal signal.ClientConfig // Role is forced to receiver
-	Net    NetOptions
+	Net    peer.NetOptions
 	// Out is the directory recordings go to, as Out/<sender>/<track>.<ext>.
 	Out string
 	// Duration, when positive, ends Receive after that long.
 	Duration time.Duration
 	// Count, when positive, ends Receive after that many senders have
-	// finished sending (said bye) and their files are closed.
+	// finished sending (said bye, or sent RTCP BYE on every track) and
+	// their files are closed.
 	Count int
 	// MaxDelay is how long a missing packet is waited for (NACK) before it
 	// is given up; default 500 ms.
@@ -36,13 +37,15 @@ type ReceiveConfig struct {
 	Progress func(ReceiveStatus)
 	// OnFile, when set, is called with each finished file's path.
 	OnFile func(path string, t *TrackReport)
-	// Format "webm" or "mkv" writes one file per sender with all its
-	// tracks (Out/<sender>/recording.webm) instead of a file per track.
-	Format string
-	// Stdout, when set, takes the first track (of StdoutKind, "video" or
-	// "audio", when set) instead of files in Out, and Receive ends when it
-	// ends. IVF on a pipe has no header rewrite: players estimate the
-	// duration.
+	// Format is media.FormatWebM or FormatMKV for one file per sender with
+	// all its tracks (Out/<sender>/recording.webm), or "" for a file per
+	// track in each codec's own container.
+	Format media.Format
+	// Stdout, when set, takes one recording instead of files in Out, and
+	// Receive ends when it ends: the first track (of StdoutKind, "video" or
+	// "audio", when set) in its codec's container, or with a Format the
+	// first sender's WebM/MKV stream. IVF on a pipe has no header rewrite:
+	// players estimate the duration.
 	Stdout     io.Writer
 	StdoutKind string
 
@@ -59,6 +62,28 @@ type ReceiveStatus struct {
 	Bytes     int64
 }
 
+func (s ReceiveStatus) String() string {
+	return fmt.Sprintf("recording %d tracks, done %d | %d frames, %s", s.Tracks, s.Completed, s.Frames, byteCount(s.Bytes))
+}
+
+// check refuses configurations that cannot work, before anything starts.
+func (cfg *ReceiveConfig) check() error {
+	switch {
+	case cfg.Format != "" && !cfg.Format.Muxed():
+		return fmt.Errorf("%w: format %q: want webm or mkv (a file per track needs no format)", media.ErrCannotWrite, cfg.Format)
+	case cfg.Stdout != nil && cfg.Format != "" && cfg.StdoutKind != "":
+		return fmt.Errorf("%w: a %s stream holds every track of the sender; choosing a track needs a file per track (no format)", media.ErrCannotWrite, cfg.Format)
+	case cfg.StdoutKind != "" && cfg.StdoutKind != "video" && cfg.StdoutKind != "audio":
+		return fmt.Errorf("track %q: want video or audio", cfg.StdoutKind)
+	case cfg.Stdout == nil && cfg.Out == "":
+		return errors.New("no output directory")
+	}
+	if cfg.Stdout == nil {
+		return checkWritable(cfg.Out)
+	}
+	return nil
+}
+
 // Receive records every track every sender of the room sends it until ctx
 // ends, Duration passes or Count recordings are complete. Every file is
 // finalized before it returns.
@@ -67,25 +92,15 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	switch cfg.Format {
-	case "", "webm", "mkv":
-	default:
-		return nil, fmt.Errorf("format %q: want webm or mkv", cfg.Format)
-	}
-	if cfg.Stdout == nil {
-		if cfg.Out == "" {
-			return nil, errors.New("no output directory")
-		}
-		if err := checkWritable(cfg.Out); err != nil {
-			return nil, err
-		}
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	if cfg.Net.ReportInterval <= 0 {
 		// Frequent reports let a sender see sooner that everything
 		// arrived, and so say bye sooner.
 		cfg.Net.ReportInterval = 200 * time.Millisecond
 	}
-	api, err := NewAPI(cfg.Net, log)
+	api, err := peer.NewAPI(cfg.Net, log)
 	if err != nil {
 		return nil, err
 	}
@@ -108,11 +123,15 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	h := &receiver{cfg: cfg, log: log, stop: stop, report: newReport("receive"), dirs: map[string]string{}}
-	if cfg.Progress != nil {
-		go every(ctx, time.Second, func() { cfg.Progress(h.status()) })
-	}
-	err = NewManager(sig, api, h, signal.RoleReceiver, cfg.Net.ICEServers, log).Run(ctx)
+	h := &receiver{cfg: cfg, log: log, stop: stop, report: newReport("receive"), dirs: map[string]string{}, calls: map[*peer.Call]*inCall{}}
+	progress := startProgress(ctx, func() {
+		if cfg.Progress != nil {
+			cfg.Progress(h.status())
+		}
+	})
+	calls := peer.NewCalls(api, h, cfg.Net.ICEServers, log)
+	err = peer.NewRoom(sig, signal.RoleReceiver, calls, log).Run(ctx)
+	progress()
 	h.wg.Wait()
 	h.report.finish()
 	return h.report, err
@@ -132,13 +151,13 @@ func checkWritable(dir string) error {
 	return os.Remove(f.Name())
 }
 
-// receiver is the Handler of Receive.
+// receiver is the peer.Handler of Receive.
 type receiver struct {
 	cfg    ReceiveConfig
 	log    *slog.Logger
 	stop   context.CancelFunc
 	report *Report
-	wg     sync.WaitGroup // recorders
+	wg     sync.WaitGroup // recorders and RTCP readers
 
 	recording   atomic.Int32
 	stdoutTaken atomic.Bool
@@ -148,50 +167,21 @@ type receiver struct {
 
 	mu    sync.Mutex
 	dirs  map[string]string // directory name -> id of the call using it
-	calls map[*Call]*inCall
+	calls map[*peer.Call]*inCall
 }
 
-// inCall is the state of one sender's call.
-type inCall struct {
-	dir     string
-	muxOnce sync.Once
-	mux     *callMux // --format webm|mkv
-	muxErr  error
-	recs    sync.WaitGroup
-	mu      sync.Mutex
-	used    map[string]bool // file names taken in dir by this call
-}
-
-func (r *receiver) Prepare(c *Call) error {
-	ic := &inCall{used: map[string]bool{}}
-	ic.dir = r.claimDir(c)
+func (r *receiver) Prepare(c *peer.Call) error {
+	ic := newInCall(r, c)
 	r.mu.Lock()
-	if r.calls == nil {
-		r.calls = map[*Call]*inCall{}
-	}
 	r.calls[c] = ic
 	r.mu.Unlock()
-	started := time.Now()
-	c.PC.OnTrack(func(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
-		if c.Context().Err() != nil {
-			return
-		}
-		r.wg.Add(1)
-		ic.recs.Add(1)
-		go func() {
-			defer r.wg.Done()
-			defer ic.recs.Done()
-			r.recording.Add(1)
-			defer r.recording.Add(-1)
-			r.record(c, ic, t, recv, started)
-		}()
-	})
+	c.PC.OnTrack(ic.onTrack)
 	return nil
 }
 
 // claimDir picks Out/<sender>: the sender's name, or its id, made safe;
 // another live sender with the same name gets its id appended.
-func (r *receiver) claimDir(c *Call) string {
+func (r *receiver) claimDir(c *peer.Call) string {
 	id := safeName(c.Remote.ID, "peer")
 	name := safeName(c.Remote.Name, id)
 	r.mu.Lock()
@@ -203,13 +193,14 @@ func (r *receiver) claimDir(c *Call) string {
 	return filepath.Join(r.cfg.Out, name)
 }
 
-func (r *receiver) Connected(c *Call) {
+func (r *receiver) Connected(c *peer.Call) {
 	r.mu.Lock()
 	ic := r.calls[c]
 	r.mu.Unlock()
 	<-c.Context().Done()
-	ic.recs.Wait()
-	if !errors.Is(context.Cause(c.Context()), ErrRemoteBye) {
+	ic.wait()
+	cause := context.Cause(c.Context())
+	if !errors.Is(cause, peer.ErrRemoteBye) && !errors.Is(cause, errTracksEnded) {
 		return
 	}
 	n := r.completed.Add(1)
@@ -219,7 +210,7 @@ func (r *receiver) Connected(c *Call) {
 	}
 }
 
-func (r *receiver) Ended(c *Call, cause error) {
+func (r *receiver) Ended(c *peer.Call, cause error) {
 	r.mu.Lock()
 	if ic := r.calls[c]; ic != nil && r.dirs[filepath.Base(ic.dir)] == c.Remote.ID {
 		delete(r.dirs, filepath.Base(ic.dir))
@@ -231,52 +222,15 @@ func (r *receiver) Ended(c *Call, cause error) {
 	}
 }
 
-// create opens a new file in the call's directory, never overwriting one:
-// a name already there gets -2, -3, ...
-func (ic *inCall) create(base, ext string, open func(string) (*os.File, error)) (*os.File, error) {
-	ic.mu.Lock()
-	defer ic.mu.Unlock()
-	if err := os.MkdirAll(ic.dir, 0o755); err != nil {
-		return nil, err
-	}
-	for i := 1; i < 1000; i++ {
-		name := base + ext
-		if i > 1 {
-			name = fmt.Sprintf("%s-%d%s", base, i, ext)
-		}
-		if ic.used[name] {
-			continue
-		}
-		path := filepath.Join(ic.dir, name)
-		if open != nil {
-			f, err := open(path)
-			ic.used[name] = err == nil
-			return f, err
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, os.ErrExist) {
-			continue
-		}
-		if err == nil {
-			ic.used[name] = true
-		}
-		return f, err
-	}
-	return nil, fmt.Errorf("too many files named %s in %s", base, ic.dir)
-}
-
 func (r *receiver) status() ReceiveStatus {
 	return ReceiveStatus{Tracks: int(r.recording.Load()), Completed: int(r.completed.Load()), Frames: r.frames.Load(), Bytes: r.bytes.Load()}
 }
 
-// opusChannels is the channel count the SDP negotiated: stereo when the
-// sender's fmtp says it sends stereo.
-func opusChannels(fmtp string) uint8 {
-	for _, kv := range strings.Split(fmtp, ";") {
-		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		if (k == "sprop-stereo" || k == "stereo") && v == "1" {
-			return 2
-		}
+// takeStdout claims standard output for one recording (of kind, when the
+// configuration names one); false means it is not this one's.
+func (r *receiver) takeStdout(kind string) bool {
+	if r.cfg.StdoutKind != "" && r.cfg.StdoutKind != kind {
+		return false
 	}
-	return 1
+	return r.stdoutTaken.CompareAndSwap(false, true)
 }

@@ -1,0 +1,158 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/media"
+	"github.com/webrtc-cli/webrtc-cli/media/capture"
+	"github.com/webrtc-cli/webrtc-cli/media/h264"
+	"github.com/webrtc-cli/webrtc-cli/peer"
+)
+
+// input is one track Send offers: a file each receiver plays from its
+// start (open gives a new playback), or a live source shared by all.
+type input struct {
+	name  string // the file, or "live"
+	info  media.Track
+	codec webrtc.RTPCodecParameters
+	open  func() (media.Source, error)
+	live  *liveTrack
+}
+
+// inputs are the tracks of a Send and what must be closed when it ends.
+type inputs struct {
+	tracks []*input
+	lives  []*liveTrack
+	live   *LiveInput
+	close  func() // releases the live sources and the capture; safe to call once
+}
+
+// openInputs opens what cfg names: files (probed), standard input, a
+// capture through ffmpeg, or live sources given by the caller. Whatever it
+// returns, even with an error, close releases.
+func openInputs(ctx context.Context, cfg *SendConfig) (*inputs, error) {
+	in := &inputs{close: func() {}}
+	live := cfg.Live
+	switch {
+	case cfg.Capture != nil:
+		c, err := capture.Start(ctx, *cfg.Capture)
+		if err != nil {
+			return in, err
+		}
+		live = &LiveInput{Wait: c.Wait}
+		for _, src := range []media.Source{c.Video, c.Audio} {
+			if src != nil {
+				live.Sources = append(live.Sources, src)
+			}
+		}
+		in.close = func() { c.Close() }
+	case len(cfg.Files) == 1 && cfg.Files[0] == "-":
+		r := cfg.Stdin
+		if r == nil {
+			r = os.Stdin
+		}
+		src, err := media.NewSourceWith(r, cfg.FPS)
+		if err != nil {
+			return in, fmt.Errorf("standard input: %w", err)
+		}
+		if got := src.Track().Codec.Format(); cfg.Format != "" && got != cfg.Format {
+			src.Close()
+			return in, fmt.Errorf("%w: standard input is %s, not %s", media.ErrUnknownFormat, got, cfg.Format)
+		}
+		live = &LiveInput{Sources: []media.Source{src}, Paced: true}
+	}
+	if live != nil {
+		// Send owns live sources: closing them ends their readers.
+		prev := in.close
+		in.close = func() {
+			for _, s := range live.Sources {
+				s.Close()
+			}
+			prev()
+		}
+		in.live = live
+		return in, in.addLive(live)
+	}
+	return in, in.addFiles(cfg.Files, cfg.FPS, cfg.Loop)
+}
+
+func (in *inputs) add(t *input) error {
+	for _, o := range in.tracks {
+		if o.info.Codec.Kind == t.info.Codec.Kind {
+			return fmt.Errorf("%s: at most one video and one audio input", t.name)
+		}
+	}
+	codec, err := peer.Codec(t.info.Codec, t.info.Channels)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.name, err)
+	}
+	if t.info.Fmtp != "" {
+		codec.SDPFmtpLine = t.info.Fmtp
+	}
+	t.codec = codec
+	in.tracks = append(in.tracks, t)
+	return nil
+}
+
+func (in *inputs) addLive(live *LiveInput) error {
+	if len(live.Sources) == 0 {
+		return errors.New("no live source")
+	}
+	for _, src := range live.Sources {
+		l := newLiveTrack(src, live.Paced)
+		if err := in.add(&input{name: "live", info: src.Track(), live: l}); err != nil {
+			return err
+		}
+		in.lives = append(in.lives, l)
+	}
+	return nil
+}
+
+// addFiles reads each file through once, so that a truncated or corrupt
+// file is refused before anyone is connected, with the reason.
+func (in *inputs) addFiles(paths []string, fps h264.Rational, loop bool) error {
+	if len(paths) == 0 {
+		return errors.New("no input file")
+	}
+	for _, p := range paths {
+		open := func() (media.Source, error) { return media.OpenWith(p, fps) }
+		src, err := open()
+		if err != nil {
+			return err
+		}
+		info := src.Track()
+		n, err := drain(src)
+		src.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: no frames", p)
+		}
+		if loop {
+			once := open
+			open = func() (media.Source, error) { return media.Loop(once) }
+		}
+		if err := in.add(&input{name: p, info: info, open: open}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drain counts a source's samples up to its end.
+func drain(src media.Source) (int, error) {
+	for n := 0; ; n++ {
+		if _, err := src.Next(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return n, nil
+			}
+			return n, err
+		}
+	}
+}
