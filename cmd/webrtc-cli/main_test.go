@@ -34,6 +34,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "--static", "/does/not/exist"}, exitUsage, "not a directory"},
 		{[]string{"serve", "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"}, exitError, "certificate"},
 		{[]string{"serve", "--addr", "256.0.0.1:1"}, exitError, ""},
+		{[]string{"receive", "--out", "-", "--format", "webm", "--track", "video"}, exitUsage, "--track"},
+		{[]string{"receive", "--out", "d", "--format", "ivf"}, exitUsage, "want webm or mkv"},
+		{[]string{"send", "--file", "-", "--format", "mp4"}, exitUsage, "--format"},
 		{[]string{"token", "--room", "r"}, exitUsage, "required"},
 		{[]string{"token", "--secret", "s", "--room", "r", "--role", "king"}, exitUsage, "unknown role"},
 	}

@@ -30,12 +30,14 @@ DIR/<sender>/<track>.ivf (VP8, VP9, AV1), .h264 (Annex-B) or .ogg (Opus),
 without re-encoding; with --format webm|mkv, one file per sender instead.
 Lost packets are recovered with NACK; a frame that cannot be recovered is
 never written: the file resumes at the next keyframe. Files are finalized
-when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
+when the sender ends its tracks (RTCP BYE), says bye or leaves, at --duration,
+and on SIGINT/SIGTERM.`,
 		Example: `  webrtc-cli receive --room demo --out recordings/
   webrtc-cli receive --out rec/ --count 1 --report receive.json
   webrtc-cli receive --out rec/ --duration 30s
   webrtc-cli receive --out rec/ --format webm
-  webrtc-cli receive --out - --track video | ffplay -`,
+  webrtc-cli receive --out - --track video | ffplay -
+  webrtc-cli receive --out - --format webm | ffplay -`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.out == "" {
@@ -58,6 +60,9 @@ when the sender says bye or leaves, at --duration, and on SIGINT/SIGTERM.`,
 					return usageError{fmt.Errorf("--format %q: want webm or mkv", o.format)}
 				}
 				cfg.Format = f
+			}
+			if o.kind != "" && (o.out != "-" || o.format != "") {
+				return usageError{fmt.Errorf("--track chooses the one track of --out - without --format (a WebM/MKV stream holds every track)")}
 			}
 			if o.out == "-" {
 				// The media goes to standard output; nothing else may.
