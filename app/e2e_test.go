@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/webrtc-cli/webrtc-cli/media"
-	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
 	"github.com/webrtc-cli/webrtc-cli/peer"
 	"github.com/webrtc-cli/webrtc-cli/signal"
@@ -207,7 +205,6 @@ func TestSendReceiveVP8Opus(t *testing.T) {
 	compareOgg(t, testdata("opus-stereo.ogg"), findFile(t, rep, "sndA", "audio"))
 }
 
-func splitLines(s string) []string { return strings.Split(s, "\n") }
 func splitComma(s string) []string {
 	f := strings.Split(s, ",")
 	for i := range f {
@@ -215,7 +212,6 @@ func splitComma(s string) []string {
 	}
 	return f
 }
-func fmtSscan(s string, v *float64) (int, error) { return fmt.Sscan(strings.TrimSpace(s), v) }
 
 func TestSendReceiveVP9(t *testing.T) {
 	url := startServer(t)
@@ -325,30 +321,6 @@ func TestReceiveUnwritableDir(t *testing.T) {
 	}
 }
 
-func readH264(t *testing.T, path string) [][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := h264.NewReader(f, h264.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var aus [][]byte
-	for {
-		au, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return aus
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		aus = append(aus, au.Data)
-	}
-}
-
 // H264 from a file: every access unit arrives identical, and the SDP
 // offers the file's own profile.
 func TestSendReceiveH264(t *testing.T) {
@@ -358,12 +330,13 @@ func TestSendReceiveH264(t *testing.T) {
 	if !strings.HasSuffix(got, ".h264") {
 		t.Fatalf("recorded to %s", got)
 	}
-	want, have := readH264(t, testdata("h264.h264")), readH264(t, got)
+	_, want := samplesOf(t, testdata("h264.h264"))
+	_, have := samplesOf(t, got)
 	if len(want) != len(have) {
 		t.Fatalf("%d access units, source has %d", len(have), len(want))
 	}
 	for i := range want {
-		if !bytes.Equal(want[i], have[i]) {
+		if !bytes.Equal(want[i].Data, have[i].Data) {
 			t.Fatalf("access unit %d differs", i)
 		}
 	}

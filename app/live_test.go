@@ -153,7 +153,7 @@ func TestLiveH264(t *testing.T) {
 	}
 	path := findFile(t, r, "cam", "video")
 	ffprobeClean(t, path)
-	if aus := readH264(t, path); len(aus) < 20 {
+	if _, aus := samplesOf(t, path); len(aus) < 20 {
 		t.Fatalf("%d access units in 2 s of live H264", len(aus))
 	}
 }

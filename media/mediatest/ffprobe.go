@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +49,46 @@ func Atof(t testing.TB, s string) float64 {
 		t.Fatalf("parse %q: %v", s, err)
 	}
 	return f
+}
+
+// DecodeErrors decodes every stream of path with ffmpeg and returns what
+// it printed at level error: "" for a clean file.
+func DecodeErrors(t testing.TB, path string) string {
+	t.Helper()
+	bin := RequireTool(t, "ffmpeg")
+	out, err := exec.Command(bin, "-nostdin", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		return string(out) + err.Error()
+	}
+	return string(out)
+}
+
+// FrameMD5 returns ffmpeg's MD5 of each decoded video frame of path.
+func FrameMD5(t testing.TB, path string) []string {
+	t.Helper()
+	bin := RequireTool(t, "ffmpeg")
+	out, err := exec.Command(bin, "-nostdin", "-v", "error", "-i", path, "-an", "-f", "framemd5", "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg framemd5 %s: %v", path, err)
+	}
+	var sums []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Split(line, ",")
+		sums = append(sums, strings.TrimSpace(f[len(f)-1]))
+	}
+	return sums
+}
+
+// Duration is the duration ffprobe gives path's container, in seconds.
+func Duration(t testing.TB, path string) float64 {
+	t.Helper()
+	bin := RequireTool(t, "ffprobe")
+	out, err := exec.Command(bin, "-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	return Atof(t, strings.TrimSpace(string(out)))
 }

@@ -46,17 +46,8 @@ func ffprobe(t *testing.T, path string) (p probe, stderr string) {
 	return p, stderr
 }
 
-// decodeErrors decodes every stream of path with ffmpeg and returns what
-// it printed at level error: nothing for a clean file.
-func decodeErrors(t *testing.T, path string) string {
-	t.Helper()
-	bin := requireTool(t, "ffmpeg")
-	out, err := exec.Command(bin, "-nostdin", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
-	if err != nil {
-		return string(out) + err.Error()
-	}
-	return string(out)
-}
+// decodeErrors is mediatest.DecodeErrors: "" for a clean file.
+func decodeErrors(t *testing.T, path string) string { return mediatest.DecodeErrors(t, path) }
 
 // frameMD5s decodes the video of path and returns the MD5 of each picture,
 // which does not depend on the container's timestamps.
