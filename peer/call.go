@@ -48,6 +48,12 @@ type Call struct {
 	remoteSet bool
 	pending   []webrtc.ICECandidateInit
 
+	// Local candidates wait until our description has gone out: a peer
+	// that gets a candidate before the offer it belongs to drops it.
+	localMu   sync.Mutex // held while sending candidates, to keep their order
+	localSent bool
+	local     []*webrtc.ICECandidateInit
+
 	connected sync.Once
 	ended     sync.Once
 }
@@ -92,7 +98,7 @@ func (c *Call) Offer() error {
 	}
 	if err == nil {
 		c.Log.Debug("offering")
-		err = c.sig.SendDescription(offer)
+		err = c.sendDescription(offer)
 	}
 	if err != nil {
 		err = fmt.Errorf("making the offer: %w", err)
@@ -113,7 +119,7 @@ func (c *Call) HandleDescription(d webrtc.SessionDescription) error {
 		}
 		if err == nil {
 			c.Log.Debug("answering")
-			err = c.sig.SendDescription(answer)
+			err = c.sendDescription(answer)
 		}
 	}
 	if err != nil {
@@ -182,13 +188,41 @@ func (c *Call) onState(s webrtc.PeerConnectionState) {
 	}
 }
 
+// sendDescription sends our offer or answer, then the candidates gathered
+// meanwhile.
+func (c *Call) sendDescription(d webrtc.SessionDescription) error {
+	// Not under localMu: a slow signaling write must not hold up pion's
+	// gathering, whose callback takes the lock.
+	if err := c.sig.SendDescription(d); err != nil {
+		return err
+	}
+	c.localMu.Lock()
+	defer c.localMu.Unlock()
+	c.localSent = true
+	for _, cand := range c.local {
+		c.sendCandidate(cand)
+	}
+	c.local = nil
+	return nil
+}
+
 func (c *Call) onCandidate(cand *webrtc.ICECandidate) {
 	var init *webrtc.ICECandidateInit
 	if cand != nil {
 		j := cand.ToJSON()
 		init = &j
 	}
-	if err := c.sig.SendCandidate(init); err != nil {
+	c.localMu.Lock()
+	defer c.localMu.Unlock()
+	if !c.localSent {
+		c.local = append(c.local, init)
+		return
+	}
+	c.sendCandidate(init)
+}
+
+func (c *Call) sendCandidate(cand *webrtc.ICECandidateInit) {
+	if err := c.sig.SendCandidate(cand); err != nil {
 		c.Log.Debug("sending a candidate", "err", err)
 	}
 }

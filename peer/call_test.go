@@ -156,3 +156,62 @@ func TestCallBadDescription(t *testing.T) {
 		t.Fatalf("ended with %v, want the SDP error", cause)
 	}
 }
+
+// orderSignaling records what a call sends, and holds the description back
+// until ICE gathering is over, so that every candidate exists before it.
+type orderSignaling struct {
+	pc   func() *webrtc.PeerConnection
+	mu   sync.Mutex
+	sent []string
+}
+
+func (o *orderSignaling) note(what string) {
+	o.mu.Lock()
+	o.sent = append(o.sent, what)
+	o.mu.Unlock()
+}
+
+func (o *orderSignaling) SendDescription(d webrtc.SessionDescription) error {
+	select {
+	case <-webrtc.GatheringCompletePromise(o.pc()):
+	case <-time.After(10 * time.Second):
+		return errors.New("gathering did not complete")
+	}
+	o.note("description")
+	return nil
+}
+
+func (o *orderSignaling) SendCandidate(c *webrtc.ICECandidateInit) error {
+	if c == nil {
+		o.note("end-of-candidates")
+	} else {
+		o.note("candidate")
+	}
+	return nil
+}
+
+func (o *orderSignaling) SendBye() error { return nil }
+
+// Candidates never go out before the description they belong to: a peer
+// that gets one first (Chromium's page did, one run in twenty) drops it.
+func TestCandidatesFollowTheDescription(t *testing.T) {
+	api, err := NewAPI(NetOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := NewCalls(api, newRecorder(true), nil, nil)
+	defer calls.Close()
+	var c *Call
+	sig := &orderSignaling{pc: func() *webrtc.PeerConnection { return c.PC }}
+	if c, err = calls.New(Remote{ID: "x"}, true, sig, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Offer(); err != nil {
+		t.Fatal(err)
+	}
+	sig.mu.Lock()
+	defer sig.mu.Unlock()
+	if len(sig.sent) < 3 || sig.sent[0] != "description" || sig.sent[len(sig.sent)-1] != "end-of-candidates" {
+		t.Fatalf("sent %v, want the description, candidates, end-of-candidates", sig.sent)
+	}
+}
