@@ -27,7 +27,10 @@ func percentile(d []time.Duration, q float64) time.Duration {
 // sender waits, the time from the receiver's join to its first frame on
 // disk.
 func BenchmarkTimeToFirstFrame(b *testing.B) {
-	url := serveForBench(b, signal.NewServer(signal.ServerConfig{}))
+	// No rate limit: the one sender signals to every receiver that comes,
+	// dozens a second, which the default 50/s (burst 200) would cut off
+	// after about thirty receivers.
+	url := serveForBench(b, signal.NewServer(signal.ServerConfig{Rate: -1}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sent := make(chan error, 1)

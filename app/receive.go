@@ -197,6 +197,9 @@ func (r *receiver) Connected(c *peer.Call) {
 	r.mu.Lock()
 	ic := r.calls[c]
 	r.mu.Unlock()
+	if ic == nil {
+		return // the call ended (and Ended forgot it) before it began
+	}
 	<-c.Context().Done()
 	ic.wait()
 	cause := context.Cause(c.Context())

@@ -230,8 +230,11 @@ func (s *sender) Prepare(c *peer.Call) error {
 
 func (s *sender) Connected(c *peer.Call) {
 	s.mu.Lock()
-	tracks := s.calls[c]
+	tracks, ok := s.calls[c]
 	s.mu.Unlock()
+	if !ok {
+		return // the call ended (and Ended forgot it) before it began
+	}
 	s.connected.Add(1)
 	defer func() {
 		s.connected.Add(-1)
