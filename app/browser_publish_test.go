@@ -19,7 +19,7 @@ const (
 	opusPacketsPerSecond        = 50 // Chromium sends 20 ms Opus packets
 )
 
-// The page publishes Chromium's fake camera and microphone to peer.Receive,
+// The page publishes Chromium's fake camera and microphone to app.Receive,
 // which records them; the recordings decode cleanly and hold as many frames
 // and as much time as the page sent.
 func TestBrowserPublishesToReceive(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 // black or uniform frame is 0.
 const minVariance = 100
 
-// peer.Send streams each test file to a page in receive mode: Chromium
+// app.Send streams each test file to a page in receive mode: Chromium
 // decodes (nearly) every frame, plays the audio, and shows a picture.
 func TestSendToBrowser(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
