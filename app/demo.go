@@ -16,6 +16,9 @@ import (
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
+// ErrInterrupted is a demo stopped by its caller (Ctrl-C) before the end.
+var ErrInterrupted = errors.New("the demo was interrupted")
+
 // DemoResult is what Demo measured.
 type DemoResult struct {
 	Dir              string
@@ -64,8 +67,16 @@ func Demo(ctx context.Context, dir string, log *slog.Logger) (*DemoResult, error
 	url := "ws://" + ln.Addr().String() + "/ws"
 
 	start := time.Now()
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	// A stop that Ctrl-C caused is not a failure of the demo.
+	stopped := func(err error) error {
+		if parent.Err() != nil {
+			return ErrInterrupted
+		}
+		return err
+	}
 	type result struct {
 		rep *Report
 		err error
@@ -83,20 +94,22 @@ func Demo(ctx context.Context, dir string, log *slog.Logger) (*DemoResult, error
 	select {
 	case <-joined:
 	case r := <-recv:
-		return nil, fmt.Errorf("receiver: %w", r.err)
+		return nil, stopped(fmt.Errorf("receiver: %w", r.err))
 	}
 	if _, err := Send(ctx, SendConfig{
 		Signal: signal.ClientConfig{URL: url, Room: "demo", Name: "sender"},
 		Files:  []string{video, audio}, Receivers: 1, Logger: log,
 	}); err != nil {
-		return nil, fmt.Errorf("sender: %w", err)
+		cancel()
+		<-recv // the receiver ends with the context: do not leave it running
+		return nil, stopped(fmt.Errorf("sender: %w", err))
 	}
 	r := <-recv
 	if r.err != nil {
-		return nil, fmt.Errorf("receiver: %w", r.err)
+		return nil, stopped(fmt.Errorf("receiver: %w", r.err))
 	}
 	if ctx.Err() != nil {
-		return nil, errors.New("the demo did not finish within a minute")
+		return nil, stopped(errors.New("the demo did not finish within a minute"))
 	}
 	stopServer()
 	<-served

@@ -27,6 +27,11 @@ writes the recordings to --dir, and compares them with the source.`,
 				log, _ = newLogger(g.stderr, "warn", g.logFormat)
 			}
 			res, err := app.Demo(cmd.Context(), dir, log)
+			if errors.Is(err, app.ErrInterrupted) {
+				// SIGINT is a clean stop, as for every command.
+				fmt.Fprintf(g.stdout, "interrupted; nothing was compared\n")
+				return nil
+			}
 			if err != nil {
 				return err
 			}
