@@ -3,6 +3,7 @@ package media
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -75,6 +76,27 @@ func TestCompareLossy(t *testing.T) {
 	c, err = Compare(src, write("changed.ivf", func(int) bool { return true }, 50))
 	if err != nil || c.Faithful() || c.FirstDifference != 50 || c.Identical != 71 {
 		t.Fatalf("a changed frame: %+v %v", c, err)
+	}
+}
+
+// Errors say first what is wrong, and once (issue 9, item 19).
+func TestOpenErrorText(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Open(dir); err == nil || !strings.HasPrefix(err.Error(), dir+" is a directory") {
+		t.Errorf("a directory: %v", err)
+	}
+	src, err := Open(filepath.Join("..", "testdata", "truncated.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for {
+		if _, err = src.Next(); err != nil {
+			break
+		}
+	}
+	if msg := err.Error(); strings.Count(msg, "frame 10") != 1 || !strings.Contains(msg, "truncated") {
+		t.Errorf("truncated IVF: %q", msg)
 	}
 }
 

@@ -68,6 +68,10 @@ func OpenWith(path string, fps h264.Rational) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s is a directory: give a media file (IVF, Ogg Opus or H264 Annex-B)", path)
+	}
 	src, err := NewSourceWith(f, fps)
 	if err != nil {
 		f.Close()
@@ -148,7 +152,7 @@ func (s *ivfSource) Next() (Sample, error) {
 			if errors.Is(err, io.EOF) {
 				return Sample{}, io.EOF
 			}
-			return Sample{}, fmt.Errorf("frame %d: %w", s.n, err)
+			return Sample{}, err // it names the frame and its offset
 		}
 	}
 	s.n++

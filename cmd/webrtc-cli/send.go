@@ -85,7 +85,7 @@ It says bye to a receiver once that receiver has the whole file.`,
 	}
 	f := cmd.Flags()
 	o.register(f, "webrtc-cli-send")
-	f.StringArrayVar(&o.files, "file", nil, "IVF or Ogg Opus file to send (repeatable: one video, one audio); - reads standard input")
+	f.StringArrayVar(&o.files, "file", nil, "IVF (VP8, VP9, AV1), Annex-B H264 or Ogg Opus file to send (repeatable: one video, one audio); - reads standard input")
 	f.StringVar(&o.format, "format", "auto", "format of --file -: ivf, ogg, h264 or auto")
 	f.StringVar(&o.capture.Device, "device", "", "capture this camera through ffmpeg (/dev/video0, 0 on macOS, a dshow name on Windows)")
 	f.StringVar(&o.capture.AudioDevice, "audio-device", "", "capture this microphone (ALSA name, pulse:NAME, :0 on macOS, a dshow name)")
