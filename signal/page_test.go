@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPageDir(t *testing.T) {
@@ -37,5 +38,109 @@ func TestPageDir(t *testing.T) {
 		if h, err := PageDir(bad); !errors.Is(err, ErrNotDirectory) || h != nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("PageDir(%q) = %v, %v; want ErrNotDirectory naming it", bad, h, err)
 		}
+	}
+}
+
+// TestPageDirConfinement checks that --static serves only regular, non-dot
+// files whose real path is inside the directory, and lists nothing.
+func TestPageDirConfinement(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "passwd")
+	write := func(name, body string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	symlink := func(target, name string) {
+		t.Helper()
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Skipf("symlinks unsupported: %v", err)
+		}
+	}
+	write("index.html", "<p>home</p>")
+	write("a.js", "let a = 1")
+	write(".secret", "dotfile")
+	write(".git/config", "git config")
+	write("docs/readme.txt", "docs")
+	write("sub/index.html", "sub home")
+	write("nested/deep/x.txt", "deep")
+	if err := os.WriteFile(outside, []byte("root:x:0:0"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	symlink(outside, "passwd")
+	symlink(filepath.Dir(outside), "outdir")
+	symlink("a.js", "alias.js")        // stays inside: allowed
+	symlink("nested/deep", "shortcut") // directory inside: allowed
+	symlink("../a.js", "docs/up.js")   // relative, still inside
+	h, err := PageDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		path, body, ctype string
+		code              int
+	}{
+		{"/", "<p>home</p>", "text/html", http.StatusOK},
+		{"/a.js", "let a = 1", "javascript", http.StatusOK},
+		{"/alias.js", "let a = 1", "javascript", http.StatusOK},
+		{"/docs/up.js", "let a = 1", "javascript", http.StatusOK},
+		{"/shortcut/x.txt", "deep", "text/plain", http.StatusOK},
+		{"/sub/", "sub home", "text/html", http.StatusOK},
+		{"/sub", "", "", http.StatusMovedPermanently},
+		{"/passwd", "", "", http.StatusNotFound},
+		{"/outdir/passwd", "", "", http.StatusNotFound},
+		{"/.secret", "", "", http.StatusNotFound},
+		{"/.git/config", "", "", http.StatusNotFound},
+		{"/.git/", "", "", http.StatusNotFound},
+		{"/docs/../.secret", "", "", http.StatusNotFound},
+		{"/../../etc/passwd", "", "", http.StatusNotFound},
+		{"/docs/", "", "", http.StatusNotFound}, // no listing without index.html
+		{"/docs", "", "", http.StatusNotFound},
+		{"/nested/", "", "", http.StatusNotFound},
+		{"/missing.js", "", "", http.StatusNotFound},
+	}
+	for _, tc := range cases {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://x"+tc.path, nil))
+		body := rec.Body.String()
+		if rec.Code != tc.code {
+			t.Errorf("GET %s: %d %q; want %d", tc.path, rec.Code, body, tc.code)
+			continue
+		}
+		if tc.code != http.StatusOK {
+			for _, leak := range []string{"root:x", "dotfile", "git config", "readme.txt", "deep"} {
+				if strings.Contains(body, leak) {
+					t.Errorf("GET %s: body leaks %q: %q", tc.path, leak, body)
+				}
+			}
+			continue
+		}
+		if body != tc.body || !strings.Contains(rec.Header().Get("Content-Type"), tc.ctype) {
+			t.Errorf("GET %s: %q (%s); want %q (%s)", tc.path, body,
+				rec.Header().Get("Content-Type"), tc.body, tc.ctype)
+		}
+	}
+
+	// ServeContent still answers conditional and range requests.
+	req := httptest.NewRequest(http.MethodGet, "/a.js", nil)
+	req.Header.Set("Range", "bytes=4-4")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusPartialContent || rec.Body.String() != "a" {
+		t.Errorf("Range: %d %q", rec.Code, rec.Body.String())
+	}
+	st, _ := os.Stat(filepath.Join(dir, "a.js"))
+	req = httptest.NewRequest(http.MethodGet, "/a.js", nil)
+	req.Header.Set("If-Modified-Since", st.ModTime().UTC().Add(time.Second).Format(http.TimeFormat))
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNotModified {
+		t.Errorf("If-Modified-Since: %d", rec.Code)
 	}
 }

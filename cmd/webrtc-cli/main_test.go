@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,81 @@ func TestSendReceiveFlags(t *testing.T) {
 	code, _, stderr := runCLI("send", "--file", "/nonexistent.ivf")
 	if code != exitError || !strings.Contains(stderr, "/nonexistent.ivf") {
 		t.Errorf("missing file: exit %d, %q", code, stderr)
+	}
+}
+
+func TestFlagSuggestions(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string // the whole error line
+	}{
+		{[]string{"send", "--fil", "x.ivf"}, "unknown flag: --fil (did you mean --file?); see 'webrtc-cli send --help'"},
+		{[]string{"receive", "--outt", "d"}, "unknown flag: --outt (did you mean --out?); see 'webrtc-cli receive --help'"},
+		// Inherited flags are candidates too.
+		{[]string{"serve", "--log-levl", "debug"}, "unknown flag: --log-levl (did you mean --log-level?); see 'webrtc-cli serve --help'"},
+		{[]string{"serve", "--bogus"}, "unknown flag: --bogus; see 'webrtc-cli serve --help'"},
+		// Too short to be a typo of anything.
+		{[]string{"serve", "--x"}, "unknown flag: --x; see 'webrtc-cli serve --help'"},
+		{[]string{"serve", "-q"}, "unknown shorthand flag: 'q' in -q; see 'webrtc-cli serve --help'"},
+	}
+	for _, tc := range cases {
+		code, _, stderr := runCLI(tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, "webrtc-cli: "+tc.want+"\n") {
+			t.Errorf("%v: exit %d, %q; want %d and %q", tc.args, code, stderr, exitUsage, tc.want)
+		}
+		if strings.Count(stderr, "--help") != 1 {
+			t.Errorf("%v: want exactly one pointer to help: %q", tc.args, stderr)
+		}
+	}
+}
+
+func TestLevenshtein(t *testing.T) {
+	cases := []struct {
+		a, b string
+		d    int
+	}{{"", "", 0}, {"fil", "file", 1}, {"flie", "file", 2}, {"kitten", "sitting", 3}, {"", "ab", 2}}
+	for _, tc := range cases {
+		if d := levenshtein(tc.a, tc.b); d != tc.d {
+			t.Errorf("levenshtein(%q, %q) = %d; want %d", tc.a, tc.b, d, tc.d)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code1, out1, err1 := runCLI("version")
+	code2, out2, err2 := runCLI("--version")
+	if code1 != exitOK || code2 != exitOK {
+		t.Fatalf("exit %d (%s), %d (%s)", code1, err1, code2, err2)
+	}
+	if out1 != out2 || !strings.HasPrefix(out1, "webrtc-cli ") || strings.TrimSpace(out1) == "webrtc-cli" ||
+		strings.Count(out1, "\n") != 1 {
+		t.Fatalf("version %q, --version %q; want the same non-empty line", out1, out2)
+	}
+}
+
+func TestFormatBuildInfo(t *testing.T) {
+	vcs := []debug.BuildSetting{
+		{Key: "vcs", Value: "git"},
+		{Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"},
+		{Key: "vcs.time", Value: "2026-01-02T03:04:05Z"},
+		{Key: "vcs.modified", Value: "true"},
+	}
+	cases := []struct {
+		name string
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{"module version", &debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}, Settings: vcs}, "v1.2.3"},
+		{"vcs dirty", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs},
+			"devel 0123456789ab+dirty 2026-01-02T03:04:05Z"},
+		{"vcs clean", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "false"}}}, "devel abc"},
+		{"nothing", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "devel"},
+		{"no build info", nil, "devel"},
+	}
+	for _, tc := range cases {
+		if got := formatBuildInfo(tc.bi); got != tc.want {
+			t.Errorf("%s: %q; want %q", tc.name, got, tc.want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes.
@@ -47,7 +48,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "webrtc-cli: %v\n", err)
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
-		fmt.Fprintln(stderr, "Run 'webrtc-cli --help' for usage.")
+		// Flag errors already point to the command's own --help; a second,
+		// more generic pointer would only add noise.
+		if !strings.Contains(err.Error(), " --help'") {
+			fmt.Fprintln(stderr, "Run 'webrtc-cli --help' for usage.")
+		}
 		return exitUsage
 	}
 	return exitError
@@ -65,6 +70,9 @@ Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM),
 		Example: `  webrtc-cli serve
   webrtc-cli receive --room demo --out recordings/
   webrtc-cli send --room demo --file video.ivf --file audio.ogg`,
+		// Version gives the root a --version flag that prints the same line
+		// as the version command.
+		Version:       versionString(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -78,9 +86,70 @@ Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM),
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate("webrtc-cli {{.Version}}\n")
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newServeCmd(g), newSendCmd(g), newReceiveCmd(g), newDemoCmd(g), newTokenCmd(g), newVersionCmd(g))
 	return root
+}
+
+// flagError makes a flag parsing error a usage error that suggests the
+// nearest flag for a typo and points to the command's help, since pflag's
+// bare "unknown flag: --fil" leaves the user guessing.
+func flagError(cmd *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	// Shorthands are single letters: any other letter is within distance
+	// 2, so a suggestion would be noise.
+	if errors.As(err, &ne) && ne.GetSpecifiedShortnames() == "" {
+		if s := suggestFlag(cmd, ne.GetSpecifiedName()); s != "" {
+			err = fmt.Errorf("%w (did you mean --%s?)", err, s)
+		}
+	}
+	return usageError{fmt.Errorf("%w; see '%s --help'", err, cmd.CommandPath())}
+}
+
+// suggestFlag returns the visible flag of cmd, local or inherited, nearest
+// to name within Levenshtein distance 2, or "". Ties go to the flag that
+// sorts first so the suggestion is stable.
+func suggestFlag(cmd *cobra.Command, name string) string {
+	best, bestDist := "", 3
+	// A distance as long as the name itself means nothing was shared,
+	// e.g. "--x" against "--ca".
+	if len(name) < bestDist {
+		bestDist = len(name)
+	}
+	consider := func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		if d := levenshtein(name, f.Name); d < bestDist || (d == bestDist && d < 3 && f.Name < best) {
+			best, bestDist = f.Name, d
+		}
+	}
+	cmd.Flags().VisitAll(consider)
+	cmd.InheritedFlags().VisitAll(consider)
+	return best
+}
+
+// levenshtein is the edit distance between a and b, in bytes: flag names
+// are ASCII.
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
