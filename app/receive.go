@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -134,16 +135,34 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	progress()
 	h.wg.Wait()
 	h.report.finish()
+	if err == nil && cfg.Count > 0 && len(h.report.Tracks) == 0 {
+		err = fmt.Errorf("%w: no sender sent anything (--count %d)", ErrNothingRecorded, cfg.Count)
+	}
 	return h.report, err
 }
 
-// checkWritable makes dir and proves a file can be created in it, so that
-// a bad --out fails at once and not when the first track arrives.
+// ErrNothingRecorded is a Receive that had to record and got nothing.
+var ErrNothingRecorded = errors.New("nothing recorded")
+
+// checkWritable proves that files can be made in dir, so that a bad --out
+// fails at once and not when the first track arrives. It creates nothing
+// that stays: dir itself is made with the first recording.
 func checkWritable(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("output directory: %w", err)
+	at := filepath.Clean(dir)
+	for {
+		st, err := os.Stat(at)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("output directory %s: %s is not a directory", dir, at)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(at) == at {
+			return fmt.Errorf("output directory: %w", err)
+		}
+		at = filepath.Dir(at)
 	}
-	f, err := os.CreateTemp(dir, ".webrtc-cli-probe-*")
+	f, err := os.CreateTemp(at, ".webrtc-cli-probe-*")
 	if err != nil {
 		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/rtpio"
+	"github.com/webrtc-cli/webrtc-cli/peer"
 )
 
 // pliInterval limits keyframe requests while a stream waits for one.
@@ -83,12 +85,33 @@ func (ic *inCall) record(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	if mt := rec.mux.Load(); mt != nil {
 		rec.rep.FramesNotMuxed = mt.Dropped()
 	}
+	rec.outcome()
 	c.Log.Info("recording closed", "file", file, "frames", rec.rep.Frames, "dropped", rec.rep.FramesDropped, "lost", rec.rep.PacketsLost)
 	if r.cfg.OnFile != nil {
 		r.cfg.OnFile(file, rec.rep)
 	}
 	if file == "-" && r.cfg.Format == "" {
 		r.stop() // the one track for standard output is done
+	}
+}
+
+// outcome says whether the recording has all the sender meant to send: it
+// does when the sender ended the track (RTCP BYE) or the call (bye). A
+// track cut off by a closing connection waits for the call to end (at most
+// the bye's grace period) to learn which it was.
+func (rec *recording) outcome() {
+	c := rec.ic.c
+	if !rec.ended.Load() {
+		<-c.Context().Done()
+	}
+	cause := context.Cause(c.Context())
+	switch {
+	case rec.ended.Load(), errors.Is(cause, peer.ErrRemoteBye), errors.Is(cause, errTracksEnded):
+		rec.rep.Complete = true
+	case errors.Is(cause, context.Canceled):
+		rec.rep.Incomplete = "stopped before the sender finished"
+	default:
+		rec.rep.Incomplete = "sender ended without finishing (" + cause.Error() + ")"
 	}
 }
 

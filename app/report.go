@@ -30,6 +30,8 @@ type TrackReport struct {
 	Frames   int64  `json:"frames"`
 	Bytes    int64  `json:"bytes"`
 	Complete bool   `json:"complete"`
+	// Incomplete says why a recording is not complete (receive).
+	Incomplete string `json:"incomplete,omitempty"`
 
 	// send
 	PacingP50ms      float64 `json:"pacing_p50_ms,omitempty"`

@@ -70,10 +70,17 @@ and on SIGINT/SIGTERM.`,
 			}
 			cfg.OnFile = func(path string, t *app.TrackReport) {
 				status.done()
-				fmt.Fprintf(listing, "%s\t%d frames\t%s\n", path, t.Frames, t.Codec)
+				line := fmt.Sprintf("%s\t%d frames\t%s", path, t.Frames, t.Codec)
+				if t.Incomplete != "" {
+					line += "\tincomplete: " + t.Incomplete
+				}
+				fmt.Fprintln(listing, line)
 			}
 			rep, err := app.Receive(cmd.Context(), cfg)
 			status.done()
+			if err == nil && rep != nil && len(rep.Tracks) == 0 {
+				fmt.Fprintln(g.stderr, "nothing recorded")
+			}
 			if rep != nil && o.report != "" {
 				if werr := rep.WriteFile(o.report); werr != nil && err == nil {
 					err = fmt.Errorf("writing the report: %w", werr)
