@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
+
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -135,7 +137,7 @@ func TestDurationFinalizesFiles(t *testing.T) {
 	for _, kind := range []string{"video", "audio"} {
 		path := findFile(t, r, "snd", kind)
 		ffprobeClean(t, path)
-		if d := ffprobeDuration(t, path); d < 0.8 || d > 1.6 {
+		if d := mediatest.Duration(t, path); d < 0.8 || d > 1.6 {
 			t.Fatalf("%s: %.3f s recorded in a 1.5 s session", kind, d)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
+
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -91,9 +93,9 @@ func browserPublishes(t *testing.T, ctx context.Context, srv pageServer, b *brow
 	decodesClean(t, video)
 	decodesClean(t, audio)
 	hdr, frames := samplesOf(t, video)
-	vdur, adur := ffprobeDuration(t, video), ffprobeDuration(t, audio)
+	vdur, adur := mediatest.Duration(t, video), mediatest.Duration(t, audio)
 	_, pkts := samplesOf(t, audio)
-	decoded := len(framemd5(t, video))
+	decoded := len(mediatest.FrameMD5(t, video))
 	t.Logf("recorded %s %dx%d: %d frames (%d decode), %.3f s; opus: %d packets, %.3f s", hdr.Codec.FourCC, hdr.Width, hdr.Height, len(frames), decoded, vdur, len(pkts), adur)
 	for _, tr := range r.rep.Tracks {
 		t.Logf("receiver's %s track: %d frames, %d dropped, %d packets lost, %d duplicates, %d PLIs", tr.Kind, tr.Frames, tr.FramesDropped, tr.PacketsLost, tr.Duplicates, tr.PLIsSent)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -62,15 +61,8 @@ func startPageServer(t *testing.T, cfg signal.ServerConfig, withTLS bool) pageSe
 	cfg.Page = signal.Page()
 	cfg.Logger = testLogger(t)
 	if !withTLS {
-		s := signal.NewServer(cfg)
-		hs := httptest.NewServer(s)
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			s.Close(ctx)
-			hs.Close()
-		})
-		return pageServer{base: hs.URL, ws: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"}
+		hs := serveHTTP(t, signal.NewServer(cfg))
+		return pageServer{base: hs.URL, ws: wsURL(hs.URL)}
 	}
 	cert, _, err := signal.SelfSigned([]string{"127.0.0.1", "localhost"})
 	if err != nil {

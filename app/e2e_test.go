@@ -7,13 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
@@ -33,15 +34,7 @@ func testLogger(t *testing.T) *slog.Logger {
 // startServer runs a signaling server for the test.
 func startServer(t *testing.T) string {
 	t.Helper()
-	s := signal.NewServer(signal.ServerConfig{})
-	hs := httptest.NewServer(s)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Close(ctx)
-		hs.Close()
-	})
-	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
+	return wsURL(serveHTTP(t, signal.NewServer(signal.ServerConfig{})).URL)
 }
 
 type session struct {
@@ -227,8 +220,8 @@ func TestSendReceiveAV1(t *testing.T) {
 	url := startServer(t)
 	rep := transfer(t, session{url: url, room: "av1"}, []string{testdata("av1.ivf")})[0]
 	got := findFile(t, rep, "sndA", "video")
-	want := framemd5(t, testdata("av1.ivf"))
-	have := framemd5(t, got)
+	want := mediatest.FrameMD5(t, testdata("av1.ivf"))
+	have := mediatest.FrameMD5(t, got)
 	if len(want) == 0 || !slices.Equal(want, have) {
 		t.Fatalf("decoded AV1 frames differ: %d source frames, %d received", len(want), len(have))
 	}
@@ -245,7 +238,7 @@ func TestSendReceiveVFR(t *testing.T) {
 
 func checkDuration(t *testing.T, src, got string, frame float64) {
 	t.Helper()
-	ds, dg := ffprobeDuration(t, src), ffprobeDuration(t, got)
+	ds, dg := mediatest.Duration(t, src), mediatest.Duration(t, got)
 	if math.Abs(ds-dg) > frame+1e-6 {
 		t.Fatalf("duration %.4f s, source %.4f s (more than one frame apart)", dg, ds)
 	}

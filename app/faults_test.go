@@ -23,7 +23,7 @@ import (
 func TestSignalingDiesMidStream(t *testing.T) {
 	s := signal.NewServer(signal.ServerConfig{})
 	hs := httptest.NewServer(s)
-	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
+	url := wsURL(hs.URL)
 	var once sync.Once
 	kill := func() {
 		once.Do(func() {
@@ -141,6 +141,13 @@ func TestSendClosesLiveSourcesOnError(t *testing.T) {
 	}
 	a.wantClosed(t, "two video sources")
 	b.wantClosed(t, "two video sources")
+
+	// And once, not twice, when the source just ends.
+	ended := &closeCounter{}
+	if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: startServer(t), Room: "x"}, Live: &LiveInput{Sources: []media.Source{ended}}}); err != nil {
+		t.Fatal(err)
+	}
+	ended.wantClosed(t, "a source that ended")
 }
 
 // A track that arrives as its call ends is not recorded, and never races

@@ -30,12 +30,15 @@ type inCall struct {
 	closing bool           // the call is over: no new recordings
 	recs    sync.WaitGroup // recordings under way
 	used    map[string]bool
+	byes    int // tracks ended by RTCP BYE
+
+	// The muxed file, made once by the first track that wants it; its
+	// tracks read these after muxOnce.Do, and wait after they are done.
 	muxOnce sync.Once
 	mux     *media.Muxer
 	muxName string
 	muxErr  error
 	muxOut  io.Closer
-	byes    int // tracks ended by RTCP BYE
 }
 
 func newInCall(r *receiver, c *peer.Call) *inCall {
@@ -77,12 +80,8 @@ func (ic *inCall) wait() {
 	ic.closing = true
 	ic.mu.Unlock()
 	ic.recs.Wait()
-	ic.mu.Lock()
-	out := ic.muxOut
-	ic.muxOut = nil
-	ic.mu.Unlock()
-	if out != nil {
-		out.Close()
+	if ic.muxOut != nil {
+		ic.muxOut.Close()
 	}
 }
 
@@ -137,27 +136,17 @@ func (ic *inCall) create(base, ext string) (*os.File, error) {
 // first track: in the sender's directory, or on standard output.
 func (ic *inCall) muxTrack(c *media.Codec, channels int) (*media.MuxTrack, string, error) {
 	ic.muxOnce.Do(func() {
-		w, name, closer, err := ic.muxDestination()
-		mux, name := (*media.Muxer)(nil), name
-		switch {
-		case err != nil:
-		case w == nil:
-			err = errNotRecorded
-		default:
-			mux, err = media.NewMuxer(w, ic.r.cfg.Format, name, expectedTracks(ic.c.PC), ic.c.Log)
+		var w io.Writer
+		w, ic.muxName, ic.muxOut, ic.muxErr = ic.muxDestination()
+		if ic.muxErr == nil {
+			ic.mux, ic.muxErr = media.NewMuxer(w, ic.r.cfg.Format, ic.muxName, expectedTracks(ic.c.PC), ic.c.Log)
 		}
-		ic.mu.Lock()
-		ic.mux, ic.muxName, ic.muxOut, ic.muxErr = mux, name, closer, err
-		ic.mu.Unlock()
 	})
-	ic.mu.Lock()
-	mux, name, err := ic.mux, ic.muxName, ic.muxErr
-	ic.mu.Unlock()
-	if err != nil {
-		return nil, "", err
+	if ic.muxErr != nil {
+		return nil, "", ic.muxErr
 	}
-	t, err := mux.Track(c, channels)
-	return t, name, err
+	t, err := ic.mux.Track(c, channels)
+	return t, ic.muxName, err
 }
 
 // errNotRecorded is a track left alone: standard output takes another.
@@ -167,7 +156,7 @@ func (ic *inCall) muxDestination() (io.Writer, string, io.Closer, error) {
 	r := ic.r
 	if r.cfg.Stdout != nil {
 		if !r.takeStdout("") {
-			return nil, "", nil, nil
+			return nil, "", nil, errNotRecorded
 		}
 		return r.cfg.Stdout, "-", nil, nil
 	}

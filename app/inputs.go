@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/pion/webrtc/v4"
 	"github.com/webrtc-cli/webrtc-cli/media"
@@ -26,17 +27,28 @@ type input struct {
 
 // inputs are the tracks of a Send and what must be closed when it ends.
 type inputs struct {
-	tracks []*input
-	lives  []*liveTrack
-	live   *LiveInput
-	close  func() // releases the live sources and the capture; safe to call once
+	tracks  []*input
+	lives   []*liveTrack
+	live    *LiveInput
+	release []func() error // the live sources' and the capture's Close
+	closed  sync.Once
+}
+
+// close releases the live sources and the capture, once however often it
+// is called: Send closes them early, to end their readers, and on return.
+func (in *inputs) close() {
+	in.closed.Do(func() {
+		for _, f := range in.release {
+			f()
+		}
+	})
 }
 
 // openInputs opens what cfg names: files (probed), standard input, a
 // capture through ffmpeg, or live sources given by the caller. Whatever it
 // returns, even with an error, close releases.
 func openInputs(ctx context.Context, cfg *SendConfig) (*inputs, error) {
-	in := &inputs{close: func() {}}
+	in := &inputs{}
 	live := cfg.Live
 	switch {
 	case cfg.Capture != nil:
@@ -50,7 +62,7 @@ func openInputs(ctx context.Context, cfg *SendConfig) (*inputs, error) {
 				live.Sources = append(live.Sources, src)
 			}
 		}
-		in.close = func() { c.Close() }
+		in.release = append(in.release, c.Close)
 	case len(cfg.Files) == 1 && cfg.Files[0] == "-":
 		r := cfg.Stdin
 		if r == nil {
@@ -68,13 +80,12 @@ func openInputs(ctx context.Context, cfg *SendConfig) (*inputs, error) {
 	}
 	if live != nil {
 		// Send owns live sources: closing them ends their readers.
-		prev := in.close
-		in.close = func() {
-			for _, s := range live.Sources {
-				s.Close()
-			}
-			prev()
+		var sources []func() error
+		for _, src := range live.Sources {
+			sources = append(sources, src.Close)
 		}
+		in.release = append(sources, in.release...) // before the capture's
+
 		in.live = live
 		return in, in.addLive(live)
 	}

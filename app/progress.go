@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 )
@@ -45,17 +44,3 @@ func byteCount(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
-
-// opusChannels is the channel count the SDP negotiated: stereo when the
-// sender's fmtp says it sends stereo.
-func opusChannels(fmtp string) int {
-	for _, kv := range strings.Split(fmtp, ";") {
-		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		if (k == "sprop-stereo" || k == "stereo") && v == "1" {
-			return 2
-		}
-	}
-	return 1
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -124,7 +124,7 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	h := &receiver{cfg: cfg, log: log, stop: stop, report: newReport("receive"), dirs: map[string]string{}, calls: map[*peer.Call]*inCall{}}
+	h := &receiver{cfg: cfg, log: log, stop: stop, report: newReport("receive"), dirs: map[string]string{}}
 	progress := startProgress(ctx, func() {
 		if cfg.Progress != nil {
 			cfg.Progress(h.status())
@@ -184,16 +184,13 @@ type receiver struct {
 	frames      atomic.Int64
 	bytes       atomic.Int64
 
-	mu    sync.Mutex
-	dirs  map[string]string // directory name -> id of the call using it
-	calls map[*peer.Call]*inCall
+	mu   sync.Mutex
+	dirs map[string]string // directory name -> id of the call using it
 }
 
 func (r *receiver) Prepare(c *peer.Call) error {
 	ic := newInCall(r, c)
-	r.mu.Lock()
-	r.calls[c] = ic
-	r.mu.Unlock()
+	c.State = ic
 	c.PC.OnTrack(ic.onTrack)
 	return nil
 }
@@ -213,12 +210,7 @@ func (r *receiver) claimDir(c *peer.Call) string {
 }
 
 func (r *receiver) Connected(c *peer.Call) {
-	r.mu.Lock()
-	ic := r.calls[c]
-	r.mu.Unlock()
-	if ic == nil {
-		return // the call ended (and Ended forgot it) before it began
-	}
+	ic := c.State.(*inCall)
 	<-c.Context().Done()
 	ic.wait()
 	cause := context.Cause(c.Context())
@@ -233,11 +225,11 @@ func (r *receiver) Connected(c *peer.Call) {
 }
 
 func (r *receiver) Ended(c *peer.Call, cause error) {
+	ic, _ := c.State.(*inCall) // nil if Prepare never ran to its end
 	r.mu.Lock()
-	if ic := r.calls[c]; ic != nil && r.dirs[filepath.Base(ic.dir)] == c.Remote.ID {
+	if ic != nil && r.dirs[filepath.Base(ic.dir)] == c.Remote.ID {
 		delete(r.dirs, filepath.Base(ic.dir))
 	}
-	delete(r.calls, c)
 	r.mu.Unlock()
 	if !errors.Is(cause, context.Canceled) {
 		c.Log.Info("call ended", "cause", cause)

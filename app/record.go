@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,7 +34,9 @@ func (ic *inCall) record(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		defer close(rtcpDone)
 		rec.readRTCP(recv)
 	}()
-	defer func() {
+	// settle learns whether the sender ended the track, and counts it to
+	// the call if so: before the outcome is judged, and on every return.
+	settle := sync.OnceFunc(func() {
 		if !rec.ended.Load() && ic.c.Context().Err() == nil {
 			// The connection closed under the track: a sender that
 			// ends a track sends RTCP BYE and closes at once, so the
@@ -42,7 +46,8 @@ func (ic *inCall) record(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		if rec.ended.Load() {
 			ic.trackEnded()
 		}
-	}()
+	})
+	defer settle()
 	kind := t.Kind().String()
 	codec, err := media.CodecByMime(t.Codec().MimeType)
 	if err != nil {
@@ -85,6 +90,7 @@ func (ic *inCall) record(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	if mt := rec.mux.Load(); mt != nil {
 		rec.rep.FramesNotMuxed = mt.Dropped()
 	}
+	settle()
 	rec.outcome()
 	c.Log.Info("recording closed", "file", file, "frames", rec.rep.Frames, "dropped", rec.rep.FramesDropped, "lost", rec.rep.PacketsLost)
 	if r.cfg.OnFile != nil {
@@ -127,7 +133,7 @@ func (ic *inCall) trackSink(codec *media.Codec, kind string, channels int, id st
 		}
 		w = r.cfg.Stdout
 	} else {
-		f, err := ic.create(safeName(id, kind), codec.Ext)
+		f, err := ic.create(safeName(id, kind), codec.Ext())
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -300,4 +306,16 @@ func (rec *recording) discard() {
 			return
 		}
 	}
+}
+
+// opusChannels is the channel count the SDP negotiated: stereo when the
+// sender's fmtp says it sends stereo.
+func opusChannels(fmtp string) int {
+	for _, kv := range strings.Split(fmtp, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		if (k == "sprop-stereo" || k == "stereo") && v == "1" {
+			return 2
+		}
+	}
+	return 1
 }

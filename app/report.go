@@ -78,3 +78,6 @@ func (r *Report) WriteFile(path string) error {
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
+
+// ms is a duration in the reports' unit.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

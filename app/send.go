@@ -113,7 +113,7 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	if cfg.MTU <= 0 {
 		cfg.MTU = 1200
 	}
-	s := &sender{cfg: cfg, in: in, log: log, stop: stop, report: newReport("send"), idle: make(chan struct{}, 1), calls: map[*peer.Call][]*sendTrack{}}
+	s := &sender{cfg: cfg, in: in, log: log, stop: stop, report: newReport("send"), idle: make(chan struct{}, 1)}
 	progress := startProgress(ctx, func() {
 		if cfg.Progress != nil {
 			cfg.Progress(s.status())
@@ -124,8 +124,7 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	progress()
 	s.wg.Wait()
 	s.report.finish()
-	in.close()
-	in.close = func() {}
+	in.close() // ends the live readers, which liveDone waits for
 	if lerr := <-liveDone; err == nil {
 		err = lerr
 	}
@@ -148,9 +147,7 @@ type sender struct {
 	rtt       atomic.Int64
 	loss      atomic.Uint64 // float64 bits
 
-	wg    sync.WaitGroup // RTCP readers; they end when their call closes
-	mu    sync.Mutex
-	calls map[*peer.Call][]*sendTrack
+	wg sync.WaitGroup // RTCP readers; they end when their call closes
 }
 
 // startLive reads the live sources until they end. A source that fails
@@ -222,19 +219,12 @@ func (s *sender) Prepare(c *peer.Call) error {
 		tracks = append(tracks, t)
 		s.wg.Go(func() { t.readRTCP(s) })
 	}
-	s.mu.Lock()
-	s.calls[c] = tracks
-	s.mu.Unlock()
+	c.State = tracks
 	return nil
 }
 
 func (s *sender) Connected(c *peer.Call) {
-	s.mu.Lock()
-	tracks, ok := s.calls[c]
-	s.mu.Unlock()
-	if !ok {
-		return // the call ended (and Ended forgot it) before it began
-	}
+	tracks := c.State.([]*sendTrack)
 	s.connected.Add(1)
 	defer func() {
 		s.connected.Add(-1)
@@ -314,9 +304,6 @@ func endTracks(c *peer.Call, tracks []*sendTrack) {
 }
 
 func (s *sender) Ended(c *peer.Call, cause error) {
-	s.mu.Lock()
-	delete(s.calls, c)
-	s.mu.Unlock()
 	if !errors.Is(cause, context.Canceled) {
 		c.Log.Info("call ended", "cause", cause)
 	}

@@ -17,8 +17,3 @@ func ffprobeClean(t *testing.T, path string) {
 		t.Fatalf("ffmpeg decoding %s:\n%s", path, out)
 	}
 }
-
-// framemd5 returns ffmpeg's per-frame MD5s of the decoded video.
-func framemd5(t *testing.T, path string) []string { return mediatest.FrameMD5(t, path) }
-
-func ffprobeDuration(t *testing.T, path string) float64 { return mediatest.Duration(t, path) }

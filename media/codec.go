@@ -63,8 +63,6 @@ type Codec struct {
 	// Formats are the containers the codec can be written to; the first is
 	// its file of its own (one track per file).
 	Formats []Format
-	// Ext is the file extension of that first format, with the dot.
-	Ext string
 	// FourCC names the codec in IVF; MatroskaID in WebM and Matroska.
 	FourCC     string
 	MatroskaID string
@@ -72,11 +70,11 @@ type Codec struct {
 
 // The codecs webrtc-cli sends and records.
 var (
-	VP8  = &Codec{Name: "VP8", MimeType: "video/VP8", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, Ext: ".ivf", FourCC: "VP80", MatroskaID: "V_VP8"}
-	VP9  = &Codec{Name: "VP9", MimeType: "video/VP9", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, Ext: ".ivf", FourCC: "VP90", MatroskaID: "V_VP9"}
-	AV1  = &Codec{Name: "AV1", MimeType: "video/AV1", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, Ext: ".ivf", FourCC: "AV01", MatroskaID: "V_AV1"}
-	H264 = &Codec{Name: "H264", MimeType: "video/H264", ClockRate: 90000, Kind: Video, Formats: []Format{FormatH264, FormatMKV}, Ext: ".h264", MatroskaID: "V_MPEG4/ISO/AVC"}
-	Opus = &Codec{Name: "opus", MimeType: "audio/opus", ClockRate: 48000, Kind: Audio, Formats: []Format{FormatOgg, FormatWebM, FormatMKV}, Ext: ".ogg", MatroskaID: "A_OPUS"}
+	VP8  = &Codec{Name: "VP8", MimeType: "video/VP8", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, FourCC: "VP80", MatroskaID: "V_VP8"}
+	VP9  = &Codec{Name: "VP9", MimeType: "video/VP9", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, FourCC: "VP90", MatroskaID: "V_VP9"}
+	AV1  = &Codec{Name: "AV1", MimeType: "video/AV1", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, FourCC: "AV01", MatroskaID: "V_AV1"}
+	H264 = &Codec{Name: "H264", MimeType: "video/H264", ClockRate: 90000, Kind: Video, Formats: []Format{FormatH264, FormatMKV}, MatroskaID: "V_MPEG4/ISO/AVC"}
+	Opus = &Codec{Name: "opus", MimeType: "audio/opus", ClockRate: 48000, Kind: Audio, Formats: []Format{FormatOgg, FormatWebM, FormatMKV}, MatroskaID: "A_OPUS"}
 )
 
 // Codecs lists every codec, video first.
@@ -120,5 +118,8 @@ func (c *Codec) CanWrite(f Format) bool { return slices.Contains(c.Formats, f) }
 
 // Format is the codec's file of its own: IVF, Ogg or H264.
 func (c *Codec) Format() Format { return c.Formats[0] }
+
+// Ext is the extension of the codec's own file, with the dot: ".ivf".
+func (c *Codec) Ext() string { return "." + string(c.Format()) }
 
 func (c *Codec) String() string { return c.Name }

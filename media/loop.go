@@ -65,7 +65,7 @@ func (l *loop) Next() (Sample, error) {
 	if step == 0 {
 		step = s.Ticks - l.prev
 	}
-	if step == 0 || l.n == 0 && s.Duration == 0 {
+	if step == 0 {
 		step = defaultFrameTicks(l.track.Codec)
 	}
 	l.end = max(l.end, s.Ticks+step)

@@ -62,18 +62,8 @@ func TestMuxerKeepsEveryFrame(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			video := loadMuxInput(t, "vp8.ivf", t0, 1000)
 			audio := loadMuxInput(t, "opus-stereo.ogg", t0.Add(-c.audioLead), 5000)
-			path := filepath.Join(t.TempDir(), "out.webm")
-			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			m, err := NewMuxer(f, FormatWebM, path, 2, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			now := t0
-			m.now = func() time.Time { return now }
+			m, path := newTestMuxer(t, &now)
 			// Tracks declared in the order their first frames arrive.
 			order := []*muxInput{&audio, &video}
 			if c.videoFirst {
@@ -146,18 +136,8 @@ func TestMuxerTrackThatNeverSends(t *testing.T) {
 	mediatest.RequireTool(t, "ffprobe")
 	t0 := time.Unix(1_700_000_000, 0)
 	video := loadMuxInput(t, "vp8.ivf", t0, 1000)
-	path := filepath.Join(t.TempDir(), "out.webm")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := NewMuxer(f, FormatWebM, path, 2, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := t0
-	m.now = func() time.Time { return now }
+	m, path := newTestMuxer(t, &now)
 	vt, _ := m.Track(VP8, 0)
 	at, _ := m.Track(Opus, 2)
 	vt.SenderReport(video.srWall, video.srRTP)
@@ -179,6 +159,24 @@ func TestMuxerTrackThatNeverSends(t *testing.T) {
 	if len(streams["audio"]) != 0 || len(streams["video"]) != len(video.frames) {
 		t.Fatalf("%d video and %d audio packets, want %d and none", len(streams["video"]), len(streams["audio"]), len(video.frames))
 	}
+}
+
+// newTestMuxer makes a WebM muxer for two tracks into a file of the test,
+// on a clock the test sets through now.
+func newTestMuxer(t *testing.T, now *time.Time) (*Muxer, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "out.webm")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	m, err := NewMuxer(f, FormatWebM, path, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.now = func() time.Time { return *now }
+	return m, path
 }
 
 // probePackets returns each stream's packet times, by codec type.

@@ -38,6 +38,9 @@ type Call struct {
 	PC      *webrtc.PeerConnection
 	Offerer bool
 	Log     *slog.Logger
+	// State is the handler's, set in Prepare: what it keeps for this call,
+	// without a map of calls that Connected and Ended would race over.
+	State any
 
 	calls  *Calls
 	sig    Signaling

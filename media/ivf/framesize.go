@@ -21,18 +21,3 @@ func FrameSize(fourcc string, frame []byte) (w, h int, ok bool) {
 	}
 	return 0, 0, false
 }
-
-// IsKeyframe reports whether a decoder can start at frame, a frame of the
-// codec IVF names fourcc: it asks vp8, vp9 or av1.IsKeyframe, as
-// media.Codec.Keyframe does.
-func IsKeyframe(fourcc string, frame []byte) bool {
-	switch fourcc {
-	case "VP80":
-		return vp8.IsKeyframe(frame)
-	case "VP90":
-		return vp9.IsKeyframe(frame)
-	case "AV01":
-		return av1.IsKeyframe(frame)
-	}
-	return false
-}

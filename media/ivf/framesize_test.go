@@ -1,6 +1,8 @@
 package ivf
 
-import "testing"
+import (
+	"testing"
+)
 
 // vp8Key is a VP8 keyframe header of the given size; media/vp8 has the
 // cases of the header itself.
@@ -15,11 +17,11 @@ func TestFrameSizeFourCC(t *testing.T) {
 	if w, h, ok := FrameSize("VP80", vp8Key(640, 360)); !ok || w != 640 || h != 360 {
 		t.Errorf("VP80: %d, %d, %v", w, h, ok)
 	}
-	if !IsKeyframe("VP80", vp8Key(640, 360)) {
-		t.Error("VP80: IsKeyframe false")
+	if !isKeyframe("VP80", vp8Key(640, 360)) {
+		t.Error("VP80: not a keyframe")
 	}
 	for _, cc := range []string{"VP90", "AV01"} {
-		if _, _, ok := FrameSize(cc, vp8Key(1, 1)); ok || IsKeyframe(cc, vp8Key(1, 1)) {
+		if _, _, ok := FrameSize(cc, vp8Key(1, 1)); ok || isKeyframe(cc, vp8Key(1, 1)) {
 			t.Errorf("%s took a VP8 keyframe", cc)
 		}
 	}
@@ -29,7 +31,7 @@ func TestFrameSizeUnknownCodec(t *testing.T) {
 	if _, _, ok := FrameSize("H264", vp8Key(1, 1)); ok {
 		t.Error("FrameSize accepted an unknown FourCC")
 	}
-	if IsKeyframe("H264", vp8Key(1, 1)) {
-		t.Error("IsKeyframe accepted an unknown FourCC")
+	if isKeyframe("H264", vp8Key(1, 1)) {
+		t.Error("an unknown FourCC gave a keyframe")
 	}
 }

@@ -76,7 +76,7 @@ func FuzzReader(f *testing.F) {
 			}
 			for _, cc := range []string{"VP80", "VP90", "AV01"} {
 				FrameSize(cc, fr.Data)
-				IsKeyframe(cc, fr.Data)
+				isKeyframe(cc, fr.Data)
 			}
 			h.Ticks(fr.PTS, WriterClockRate)
 			h.Duration(fr.PTS)
@@ -123,7 +123,7 @@ func FuzzFrameSize(f *testing.F) {
 		if ok && (w <= 0 || h <= 0) {
 			t.Fatalf("FrameSize ok with %dx%d", w, h)
 		}
-		if IsKeyframe(fourcc, frame) && !ok {
+		if isKeyframe(fourcc, frame) && !ok {
 			t.Fatal("a keyframe without a frame size")
 		}
 	})

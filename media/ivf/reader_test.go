@@ -70,7 +70,7 @@ func TestReaderFixtures(t *testing.T) {
 				if f.PTS != fx.pts(i) {
 					t.Errorf("frame %d: PTS %d, want %d", i, f.PTS, fx.pts(i))
 				}
-				if IsKeyframe(h.FourCC, f.Data) {
+				if isKeyframe(h.FourCC, f.Data) {
 					keys = append(keys, i)
 				}
 			}
@@ -100,7 +100,7 @@ func TestReaderMatchesFFprobe(t *testing.T) {
 				if int64(f.PTS) != pp.PTS || strconv.Itoa(len(f.Data)) != pp.Size {
 					t.Errorf("frame %d: pts %d size %d, ffprobe pts %d size %s", i, f.PTS, len(f.Data), pp.PTS, pp.Size)
 				}
-				if key := IsKeyframe(h.FourCC, f.Data); key != (pp.Flags[0] == 'K') {
+				if key := isKeyframe(h.FourCC, f.Data); key != (pp.Flags[0] == 'K') {
 					t.Errorf("frame %d: IsKeyframe %v, ffprobe flags %s", i, key, pp.Flags)
 				}
 			}

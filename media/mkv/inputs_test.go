@@ -13,10 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media/av1"
 	"github.com/webrtc-cli/webrtc-cli/media/h264"
 	"github.com/webrtc-cli/webrtc-cli/media/ivf"
 	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"github.com/webrtc-cli/webrtc-cli/media/ogg"
+	"github.com/webrtc-cli/webrtc-cli/media/vp8"
+	"github.com/webrtc-cli/webrtc-cli/media/vp9"
 )
 
 // frame is one input frame for a test.
@@ -49,9 +52,13 @@ func ivfFramesOf(t testing.TB, file []byte) []frame {
 		if err != nil {
 			t.Fatal(err)
 		}
-		frames = append(frames, frame{data: f.Data, pts: h.Duration(f.PTS), key: ivf.IsKeyframe(h.FourCC, f.Data)})
+		frames = append(frames, frame{data: f.Data, pts: h.Duration(f.PTS), key: keyframeOf[h.FourCC](f.Data)})
 	}
 }
+
+// keyframeOf is each IVF codec's keyframe test (media.Codec.Keyframe's,
+// which this package cannot import).
+var keyframeOf = map[string]func([]byte) bool{"VP80": vp8.IsKeyframe, "VP90": vp9.IsKeyframe, "AV01": av1.IsKeyframe}
 
 // oggFrames reads a fixture as frames of the given track.
 func oggFrames(t testing.TB, name string, track int) []frame {

@@ -49,27 +49,6 @@ func ffprobe(t *testing.T, path string) (p probe, stderr string) {
 // decodeErrors is mediatest.DecodeErrors: "" for a clean file.
 func decodeErrors(t *testing.T, path string) string { return mediatest.DecodeErrors(t, path) }
 
-// frameMD5s decodes the video of path and returns the MD5 of each picture,
-// which does not depend on the container's timestamps.
-func frameMD5s(t *testing.T, path string) []string {
-	t.Helper()
-	bin := requireTool(t, "ffmpeg")
-	out, err := exec.Command(bin, "-nostdin", "-v", "error", "-i", path, "-map", "0:v",
-		"-f", "framemd5", "-").Output()
-	if err != nil {
-		t.Fatalf("ffmpeg framemd5 %s: %v", path, err)
-	}
-	var sums []string
-	for _, line := range strings.Split(string(out), "\n") {
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		f := strings.Split(line, ",")
-		sums = append(sums, strings.TrimSpace(f[len(f)-1]))
-	}
-	return sums
-}
-
 // sourceSize is the picture size ffprobe reports for a video file.
 func sourceSize(t *testing.T, path string) (width, height int) {
 	t.Helper()

@@ -100,7 +100,7 @@ func TestWriteCodecs(t *testing.T) {
 			checkBlocks(t, r.trackBlocks(2), audio, "opus")
 			checkCues(t, r, video)
 			if !c.exact {
-				want, got := frameMD5s(t, src), frameMD5s(t, path)
+				want, got := mediatest.FrameMD5(t, src), mediatest.FrameMD5(t, path)
 				if len(got) != len(video) || fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("decoded pictures differ from the source's: %d vs %d frames", len(got), len(want))
 				}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pion/rtp/codecs"
-	"github.com/pion/rtp/codecs/av1/obu"
+	"github.com/webrtc-cli/webrtc-cli/media/av1"
 )
 
 // av1Payloader feeds pion's AV1Payloader, which wants a temporal unit in the
@@ -25,27 +25,14 @@ func (v *av1Payloader) payload(maxPayload uint16, frame []byte) ([][]byte, error
 	return v.pion.Payload(maxPayload, frame), nil
 }
 
+// checkAV1Unit checks the unit's OBU framing, which pion's payloader would
+// otherwise stop at without a word.
 func checkAV1Unit(unit []byte) error {
-	for off := 0; off < len(unit); {
-		h, err := obu.ParseOBUHeader(unit[off:])
-		if err != nil {
-			return fmt.Errorf("%w: AV1 OBU at %d: %w", ErrMalformedFrame, off, err)
+	for rest := unit; len(rest) > 0; {
+		var ok bool
+		if _, rest, ok = av1.NextOBU(rest); !ok {
+			return fmt.Errorf("%w: AV1 OBU at %d of the %d-byte unit", ErrMalformedFrame, len(unit)-len(rest), len(unit))
 		}
-		off += h.Size()
-		if !h.HasSizeField {
-			return nil // runs to the end of the unit
-		}
-		size, n, err := obu.ReadLeb128(unit[off:])
-		if err != nil {
-			return fmt.Errorf("%w: AV1 OBU size at %d: %w", ErrMalformedFrame, off, err)
-		}
-		off += int(n)
-		if size > uint(len(unit)-off) {
-			return fmt.Errorf("%w: AV1 OBU of %d bytes at %d overruns the %d-byte unit",
-				ErrMalformedFrame, size, off, len(unit))
-		}
-		off += int(size)
 	}
-
 	return nil
 }

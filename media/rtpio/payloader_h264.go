@@ -9,7 +9,6 @@ import (
 
 // H.264 NAL unit types (H.264 Table 7-1, RFC 6184 §5.2) that matter here.
 const (
-	h264IDR    = 5
 	h264SPS    = 7
 	h264PPS    = 8
 	h264AUD    = 9
