@@ -20,7 +20,7 @@ func TestIncompleteRecordingMarked(t *testing.T) {
 	url := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	first := make(chan struct{}, 1)
+	first := make(chan struct{}, 2) // one per track
 	// The receiver sees the sender leave; it would record on, waiting for
 	// more, so stop it once both files are closed.
 	rctx, stop := context.WithCancel(ctx)
@@ -44,7 +44,8 @@ func TestIncompleteRecordingMarked(t *testing.T) {
 		_, err := Send(sctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "cut", Name: "snd"}, Files: []string{testdata("vp8.ivf"), testdata("opus-stereo.ogg")}})
 		sent <- err
 	}()
-	within(t, first, "the first frame")
+	within(t, first, "the first frame of one track")
+	within(t, first, "the first frame of the other")
 	kill() // the sender goes away halfway
 	within(t, sent, "send to return")
 	r := rep.wait(t)
