@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/pion/webrtc/v4"
@@ -18,7 +19,7 @@ import (
 // input is one track Send offers: a file each receiver plays from its
 // start (open gives a new playback), or a live source shared by all.
 type input struct {
-	name  string // the file, or "live"
+	name  string // the file, "-" for standard input, or "live"
 	info  media.Track
 	codec webrtc.RTPCodecParameters
 	open  func() (media.Source, error)
@@ -63,20 +64,11 @@ func openInputs(ctx context.Context, cfg *SendConfig) (*inputs, error) {
 			}
 		}
 		in.release = append(in.release, c.Close)
-	case len(cfg.Files) == 1 && cfg.Files[0] == "-":
-		r := cfg.Stdin
-		if r == nil {
-			r = os.Stdin
+	case slices.Contains(cfg.Files, "-"):
+		var err error
+		if live, err = openPiped(cfg); err != nil {
+			return in, err
 		}
-		src, err := media.NewSourceWith(r, cfg.FPS)
-		if err != nil {
-			return in, fmt.Errorf("standard input: %w", err)
-		}
-		if got := src.Track().Codec.Format(); cfg.Format != "" && got != cfg.Format {
-			src.Close()
-			return in, fmt.Errorf("%w: standard input is %s, not %s", media.ErrUnknownFormat, got, cfg.Format)
-		}
-		live = &LiveInput{Sources: []media.Source{src}, Paced: true}
 	}
 	if live != nil {
 		// Send owns live sources: closing them ends their readers.
@@ -90,6 +82,46 @@ func openInputs(ctx context.Context, cfg *SendConfig) (*inputs, error) {
 		return in, in.addLive(live)
 	}
 	return in, in.addFiles(cfg.Files, cfg.FPS, cfg.Loop)
+}
+
+// openPiped opens files of which one is standard input ("-") as a single
+// playback shared by every receiver: a pipe can be read only once, so the
+// files that go with it are played alongside it, paced by their
+// timestamps from the first receiver on.
+func openPiped(cfg *SendConfig) (*LiveInput, error) {
+	live := &LiveInput{Paced: true}
+	fail := func(err error) (*LiveInput, error) {
+		for _, src := range live.Sources {
+			src.Close()
+		}
+		return nil, err
+	}
+	for _, p := range cfg.Files {
+		if p != "-" {
+			src, err := media.OpenWith(p, cfg.FPS)
+			if err != nil {
+				return fail(err)
+			}
+			live.Sources, live.Names = append(live.Sources, src), append(live.Names, p)
+			continue
+		}
+		if slices.Contains(live.Names, "-") {
+			return fail(errors.New("standard input (-) can be only one of the files"))
+		}
+		r := cfg.Stdin
+		if r == nil {
+			r = os.Stdin
+		}
+		src, err := media.NewSourceWith(r, cfg.FPS)
+		if err != nil {
+			return fail(fmt.Errorf("standard input: %w", err))
+		}
+		live.Sources, live.Names = append(live.Sources, src), append(live.Names, "-")
+		if got := src.Track().Codec.Format(); cfg.Format != "" && got != cfg.Format {
+			return fail(fmt.Errorf("%w: standard input is %s, not %s", media.ErrUnknownFormat, got, cfg.Format))
+		}
+	}
+	return live, nil
 }
 
 func (in *inputs) add(t *input) error {
@@ -114,9 +146,13 @@ func (in *inputs) addLive(live *LiveInput) error {
 	if len(live.Sources) == 0 {
 		return errors.New("no live source")
 	}
-	for _, src := range live.Sources {
+	for i, src := range live.Sources {
+		name := "live"
+		if i < len(live.Names) {
+			name = live.Names[i]
+		}
 		l := newLiveTrack(src, live.Paced)
-		if err := in.add(&input{name: "live", info: src.Track(), live: l}); err != nil {
+		if err := in.add(&input{name: name, info: src.Track(), live: l}); err != nil {
 			return err
 		}
 		in.lives = append(in.lives, l)

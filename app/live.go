@@ -14,6 +14,9 @@ import (
 // device through ffmpeg, or a stream on standard input.
 type LiveInput struct {
 	Sources []media.Source // at most one video and one audio
+	// Names, when set, name the sources in reports and errors, one each
+	// (default "live").
+	Names []string
 	// Paced sends samples at their timestamps (a file piped in); a live
 	// capture is already paced by its clock.
 	Paced bool

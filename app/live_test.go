@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +156,44 @@ func TestLiveH264(t *testing.T) {
 	ffprobeClean(t, path)
 	if _, aus := samplesOf(t, path); len(aus) < 20 {
 		t.Fatalf("%d access units in 2 s of live H264", len(aus))
+	}
+}
+
+// Standard input can be one of the files: the pipe and the file beside it
+// go out as one playback, and both arrive exact.
+func TestStdinBesideAFile(t *testing.T) {
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "pipe2"}, Out: t.TempDir(), Count: 1})
+	f, err := os.Open(testdata("vp8.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sent, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "pipe2", Name: "pipe"},
+		Files: []string{"-", testdata("opus-mono.ogg")}, Stdin: f, Receivers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent.Tracks) != 2 || sent.Tracks[0].File != "-" || sent.Tracks[1].File != testdata("opus-mono.ogg") ||
+		len(sent.Inputs) != 2 || sent.Peers() != 1 {
+		t.Fatalf("sent inputs %v, tracks %+v", sent.Inputs, sent.Tracks)
+	}
+	r := rep.wait(t)
+	compareIVF(t, testdata("vp8.ivf"), findFile(t, r, "pipe", "video"), false)
+	compareOgg(t, testdata("opus-mono.ogg"), findFile(t, r, "pipe", "audio"))
+}
+
+func TestStdinOnlyOnce(t *testing.T) {
+	f, err := os.Open(testdata("vp8.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = Send(context.Background(), SendConfig{Signal: signal.ClientConfig{URL: "ws://127.0.0.1:1/ws"},
+		Files: []string{"-", "-"}, Stdin: f})
+	if err == nil || !strings.Contains(err.Error(), "only one of the files") {
+		t.Fatalf("err %v", err)
 	}
 }

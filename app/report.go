@@ -12,10 +12,12 @@ import (
 // Report is the JSON summary --report writes: one entry per remote peer
 // and track.
 type Report struct {
-	Command  string         `json:"command"`
-	Started  time.Time      `json:"started"`
-	Finished time.Time      `json:"finished"`
-	Tracks   []*TrackReport `json:"tracks"`
+	Command  string    `json:"command"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Inputs are what send read, one a track: files, "-" or "live".
+	Inputs []string       `json:"inputs,omitempty"`
+	Tracks []*TrackReport `json:"tracks"`
 
 	mu sync.Mutex
 }
@@ -67,6 +69,17 @@ func (r *Report) track(p peer.Remote, kind, codec, file string) *TrackReport {
 }
 
 func (r *Report) finish() { r.Finished = time.Now() }
+
+// Peers counts the remote peers the report has tracks with.
+func (r *Report) Peers() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[string]bool{}
+	for _, t := range r.Tracks {
+		seen[t.Peer] = true
+	}
+	return len(seen)
+}
 
 // WriteFile writes the report as indented JSON.
 func (r *Report) WriteFile(path string) error {

@@ -27,7 +27,8 @@ type SendConfig struct {
 	Net    peer.NetOptions
 	// Files are the inputs: at most one video (IVF, H264) and one audio
 	// (Ogg Opus) file; together they go out as two tracks of one
-	// connection. A single "-" reads Stdin instead, as a live source.
+	// connection. "-" reads Stdin: a pipe is read once, so then all the
+	// files are one playback shared by every receiver, as a live source.
 	Files []string
 	// Stdin is what "-" reads (default os.Stdin), in Format (IVF, Ogg,
 	// H264; "" tells by its first bytes).
@@ -114,6 +115,9 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 		cfg.MTU = 1200
 	}
 	s := &sender{cfg: cfg, in: in, log: log, stop: stop, report: newReport("send"), idle: make(chan struct{}, 1)}
+	for _, t := range in.tracks {
+		s.report.Inputs = append(s.report.Inputs, t.name)
+	}
 	progress := startProgress(ctx, func() {
 		if cfg.Progress != nil {
 			cfg.Progress(s.status())

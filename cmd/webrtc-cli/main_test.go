@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -37,8 +38,18 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "--addr", "256.0.0.1:1"}, exitError, ""},
 		{[]string{"receive", "--out", "-", "--format", "webm", "--track", "video"}, exitUsage, "--track"},
 		{[]string{"receive", "--out", "d", "--format", "ivf"}, exitUsage, "want webm or mkv"},
-		{[]string{"send", "--file", "-", "--format", "mp4"}, exitUsage, "--format"},
-		{[]string{"token", "--room", "r"}, exitUsage, "required"},
+		{[]string{"send", "--file", "-", "--format", "mp4"}, exitUsage, `--format "mp4"`},
+		{[]string{"send", "--file", "-", "--format", "webm"}, exitUsage, `--format "webm": want ivf, ogg, h264 or auto`},
+		{[]string{"send", "--file", "a.ivf", "--format", "ivf"}, exitUsage, "no --file is -"},
+		{[]string{"send", "--file", "-", "--loop"}, exitUsage, "--loop cannot repeat standard input"},
+		{[]string{"receive", "--out", "-", "--track", "foo"}, exitUsage, `--track "foo": want video or audio`},
+		{[]string{"receive", "--out", "d", "--track", "video"}, exitUsage, "--track"},
+		{[]string{"token"}, exitUsage, "--secret and --room are required"},
+		{[]string{"token", "--room", "r"}, exitUsage, "--secret is required"},
+		{[]string{"token", "--secret", "s"}, exitUsage, "--room is required"},
+		{[]string{"token", "--secret", "s", "--room", "r", "--ttl", "-1h"}, exitUsage, "--ttl -1h0m0s: want a positive duration"},
+		{[]string{"token", "--secret", "s", "--room", "a room"}, exitUsage, `room "a room": a server refuses it`},
+		{[]string{"token", "--secret", "s", "--room", "r", "--role", ""}, exitUsage, "no role"},
 		{[]string{"token", "--secret", "s", "--room", "r", "--role", "king"}, exitUsage, "unknown role"},
 	}
 	for _, tc := range cases {
@@ -190,5 +201,28 @@ func TestFormatBuildInfo(t *testing.T) {
 		if got := formatBuildInfo(tc.bi); got != tc.want {
 			t.Errorf("%s: %q; want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// Every command's --help shows an example (cobra's completion
+// subcommands carry theirs in their long text).
+func TestEveryCommandHasExample(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Example == "" && !(c.HasParent() && c.Parent().Name() == "completion") && c.Name() != "help" {
+			t.Errorf("%s has no example", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&globalOptions{}))
+}
+
+// A usage error points to the help of the command that was run.
+func TestUsageErrorPointsToCommandHelp(t *testing.T) {
+	code, _, stderr := runCLI("token", "--secret", "s")
+	if code != exitUsage || !strings.HasSuffix(stderr, "Run 'webrtc-cli token --help' for usage.\n") {
+		t.Fatalf("exit %d, %q", code, stderr)
 	}
 }

@@ -61,6 +61,9 @@ and on SIGINT/SIGTERM.`,
 				}
 				cfg.Format = f
 			}
+			if o.kind != "" && o.kind != "video" && o.kind != "audio" {
+				return usageError{fmt.Errorf("--track %q: want video or audio", o.kind)}
+			}
 			if o.kind != "" && (o.out != "-" || o.format != "") {
 				return usageError{fmt.Errorf("--track chooses the one track of --out - without --format (a WebM/MKV stream holds every track)")}
 			}

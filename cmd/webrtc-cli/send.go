@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,10 +60,18 @@ It says bye to a receiver once that receiver has the whole file.`,
 			if o.capture.FPS > 0 {
 				cfg.FPS = h264.Rational{Num: uint32(o.capture.FPS), Den: 1}
 			}
+			piped := slices.Contains(o.files, "-")
 			if o.format != "" && o.format != "auto" {
-				if cfg.Format, err = media.ParseFormat(o.format); err != nil {
-					return usageError{fmt.Errorf("--format: %w", err)}
+				cfg.Format, err = media.ParseFormat(o.format)
+				if err != nil || cfg.Format.Muxed() {
+					return usageError{fmt.Errorf("--format %q: want ivf, ogg, h264 or auto (the format of --file -)", o.format)}
 				}
+				if !piped {
+					return usageError{fmt.Errorf("--format %s is the format of standard input, and no --file is -", o.format)}
+				}
+			}
+			if piped && o.loop {
+				return usageError{fmt.Errorf("--loop cannot repeat standard input (--file -)")}
 			}
 			if live {
 				o.capture.Logger = g.logger
@@ -78,14 +87,14 @@ It says bye to a receiver once that receiver has the whole file.`,
 				}
 			}
 			if err == nil && rep != nil {
-				g.logger.Info("send finished", "tracks", len(rep.Tracks), "elapsed", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
+				g.logger.Info("send finished", "tracks", len(rep.Inputs), "receivers", rep.Peers(), "elapsed", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
 			}
 			return err
 		},
 	}
 	f := cmd.Flags()
 	o.register(f, "webrtc-cli-send")
-	f.StringArrayVar(&o.files, "file", nil, "IVF (VP8, VP9, AV1), Annex-B H264 or Ogg Opus file to send (repeatable: one video, one audio); - reads standard input")
+	f.StringArrayVar(&o.files, "file", nil, "IVF (VP8, VP9, AV1), Annex-B H264 or Ogg Opus file to send (repeatable: one video, one audio); - reads standard input (then all files are one playback shared by every receiver)")
 	f.StringVar(&o.format, "format", "auto", "format of --file -: ivf, ogg, h264 or auto")
 	f.StringVar(&o.capture.Device, "device", "", "capture this camera through ffmpeg (/dev/video0, 0 on macOS, a dshow name on Windows)")
 	f.StringVar(&o.capture.AudioDevice, "audio-device", "", "capture this microphone (ALSA name, pulse:NAME, :0 on macOS, a dshow name)")
