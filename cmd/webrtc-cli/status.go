@@ -10,15 +10,23 @@ import (
 )
 
 // statusLine shows progress: a line rewritten in place on a terminal, a log
-// line every few seconds otherwise.
+// line otherwise, at most every statusEvery when it changes and every
+// statusHeartbeat when it does not.
 type statusLine struct {
 	w     io.Writer
 	tty   bool
 	log   *slog.Logger
+	now   func() time.Time
 	mu    sync.Mutex
 	last  time.Time
+	line  string // the last shown
 	shown bool
 }
+
+const (
+	statusEvery     = 5 * time.Second
+	statusHeartbeat = time.Minute
+)
 
 func newStatusLine(w io.Writer, log *slog.Logger) *statusLine {
 	tty := false
@@ -27,19 +35,22 @@ func newStatusLine(w io.Writer, log *slog.Logger) *statusLine {
 			tty = true
 		}
 	}
-	return &statusLine{w: w, tty: tty, log: log}
+	return &statusLine{w: w, tty: tty, log: log, now: time.Now}
 }
 
 func (s *statusLine) show(line string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tty {
-		fmt.Fprintf(s.w, "\r\033[K%s", line)
-		s.shown = true
+		if line != s.line || !s.shown {
+			fmt.Fprintf(s.w, "\r\033[K%s", line)
+			s.line, s.shown = line, true
+		}
 		return
 	}
-	if time.Since(s.last) >= 5*time.Second {
-		s.last = time.Now()
+	since := s.now().Sub(s.last)
+	if (line != s.line && since >= statusEvery) || since >= statusHeartbeat {
+		s.last, s.line = s.now(), line
 		s.log.Info("progress", "status", line)
 	}
 }
