@@ -28,6 +28,15 @@ func MintToken(secret []byte, c TokenClaims) (string, error) {
 	if c.Room == "" {
 		return "", fmt.Errorf("%w: no room", ErrBadToken)
 	}
+	if c.Room != "*" && !roomName.MatchString(c.Room) {
+		return "", fmt.Errorf("%w: room %q: a server refuses it (a room is 1-64 characters of A-Z a-z 0-9 . _ -, or * for any)", ErrBadToken, c.Room)
+	}
+	if len(c.Roles) == 0 {
+		return "", fmt.Errorf("%w: no role", ErrBadToken)
+	}
+	if c.Expires <= time.Now().Unix() {
+		return "", fmt.Errorf("%w: expired before it was minted (expiry %s)", ErrBadToken, time.Unix(c.Expires, 0).UTC().Format(time.RFC3339))
+	}
 	for _, r := range c.Roles {
 		if !r.Valid() {
 			return "", fmt.Errorf("%w: unknown role %q", ErrBadToken, r)

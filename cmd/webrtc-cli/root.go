@@ -41,7 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -51,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// Flag errors already point to the command's own --help; a second,
 		// more generic pointer would only add noise.
 		if !strings.Contains(err.Error(), " --help'") {
-			fmt.Fprintln(stderr, "Run 'webrtc-cli --help' for usage.")
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 		return exitUsage
 	}
@@ -89,6 +89,15 @@ Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM),
 	root.SetVersionTemplate("webrtc-cli {{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newServeCmd(g), newSendCmd(g), newReceiveCmd(g), newDemoCmd(g), newTokenCmd(g), newVersionCmd(g))
+	// cobra's own completion command, given the example every command has.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = `  source <(webrtc-cli completion bash)
+  webrtc-cli completion zsh > "${fpath[1]}/_webrtc-cli"
+  webrtc-cli completion fish > ~/.config/fish/completions/webrtc-cli.fish`
+		}
+	}
 	return root
 }
 

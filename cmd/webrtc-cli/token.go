@@ -24,8 +24,15 @@ func newTokenCmd(g *globalOptions) *cobra.Command {
   webrtc-cli token --secret "$SECRET" --room '*' --role sender --role receiver`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.secret == "" || o.room == "" {
+			switch {
+			case o.secret == "" && o.room == "":
 				return usageError{fmt.Errorf("--secret and --room are required")}
+			case o.secret == "":
+				return usageError{fmt.Errorf("--secret is required: the server's --token-secret")}
+			case o.room == "":
+				return usageError{fmt.Errorf("--room is required: a room name, or '*' for any")}
+			case o.ttl <= 0:
+				return usageError{fmt.Errorf("--ttl %v: want a positive duration, e.g. 1h", o.ttl)}
 			}
 			claims := signal.TokenClaims{Room: o.room, Expires: time.Now().Add(o.ttl).Unix()}
 			for _, r := range o.roles {
