@@ -2,6 +2,7 @@ package signal
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"sync"
 	"unicode/utf8"
@@ -38,6 +39,9 @@ import (
 // maxEnvelopeDepth is how deeply objects and arrays may nest in a message,
 // counting the top-level object as 1.
 const maxEnvelopeDepth = 64
+
+// tooDeepText is the error text for a message nested deeper than that.
+const tooDeepText = "nested too deeply: objects and arrays may nest 64 levels"
 
 // Duplicate names are allowed because the last one wins, as in
 // encoding/json and JSON.parse. jsontext's UTF-8 check also refuses escaped
@@ -101,6 +105,9 @@ func parseEnvelope(data []byte, in *inbound) (from memberSpan, code, text string
 	d.dec.Reset(&d.src) // let go of data
 	envelopeDecoders.Put(d)
 	switch {
+	case errors.Is(err, errTooDeep):
+		*in = inbound{}
+		return noSpan, CodeBadJSON, tooDeepText
 	case err != nil:
 		*in = inbound{}
 		return noSpan, CodeBadJSON, "not valid JSON"

@@ -132,9 +132,9 @@ func TestParseEnvelope(t *testing.T) {
 		{name: "capital literal", in: `{"a":True}`, code: CodeBadJSON, text: notJSON},
 		{name: "non-JSON whitespace", in: "{\"a\":1\v}", code: CodeBadJSON, text: notJSON},
 		{name: "NUL after", in: "{}\x00", code: CodeBadJSON, text: notJSON},
-		{name: "depth 65", in: deep(65), code: CodeBadJSON, text: notJSON},
-		{name: "depth 65 objects", in: deepObj(65), code: CodeBadJSON, text: notJSON},
-		{name: "very deep", in: `{"a":` + strings.Repeat("[", 1<<20), code: CodeBadJSON, text: notJSON},
+		{name: "depth 65", in: deep(65), code: CodeBadJSON, text: tooDeepText},
+		{name: "depth 65 objects", in: deepObj(65), code: CodeBadJSON, text: tooDeepText},
+		{name: "very deep", in: `{"a":` + strings.Repeat("[", 1<<20), code: CodeBadJSON, text: tooDeepText},
 		{name: "bad JSON beats bad type", in: `{"type":5,}`, code: CodeBadJSON, text: notJSON},
 		{name: "bad JSON beats bad type, later", in: `{"type":5,"a":"\xff"}`, code: CodeBadJSON, text: notJSON},
 
@@ -449,10 +449,16 @@ func checkEnvelope(t *testing.T, data []byte) {
 	valid := isObject && json.Valid(data) && utf8.Valid(data) && jsonDepth(data) <= maxEnvelopeDepth
 	if !valid {
 		want := "not valid JSON"
-		if !isObject {
+		switch {
+		case !isObject:
 			want = "a message must be a JSON object"
+		case json.Valid(data) && utf8.Valid(data):
+			want = tooDeepText
 		}
-		if code != CodeBadJSON || text != want || !reflect.DeepEqual(in, inbound{}) || from != noSpan {
+		// Invalid JSON that nests too deep before it goes wrong may be
+		// called either.
+		either := want == "not valid JSON" && text == tooDeepText
+		if code != CodeBadJSON || (text != want && !either) || !reflect.DeepEqual(in, inbound{}) || from != noSpan {
 			t.Fatalf("parseEnvelope(%.200q) = %s, %q, %q, %+v; want bad-json %q", data, showInbound(in), code, text, from, want)
 		}
 		return
