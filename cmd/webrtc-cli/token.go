@@ -20,10 +20,15 @@ func newTokenCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Mint a join token for a server started with --token-secret",
-		Example: `  webrtc-cli token --secret "$SECRET" --room demo --role sender --ttl 1h
+		Example: `  webrtc-cli token --secret @secret.txt --room demo --role sender --ttl 1h
+  WEBRTC_CLI_TOKEN_SECRET=... webrtc-cli token --room demo
   webrtc-cli token --secret "$SECRET" --room '*' --role sender --role receiver`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if o.secret, err = secret("secret", o.secret, envTokenSecret); err != nil {
+				return err
+			}
 			switch {
 			case o.secret == "" && o.room == "":
 				return usageError{fmt.Errorf("--secret and --room are required")}
@@ -47,7 +52,7 @@ func newTokenCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.secret, "secret", "", "the server's --token-secret")
+	f.StringVar(&o.secret, "secret", "", "the server's --token-secret; @FILE reads it from FILE (default $"+envTokenSecret+")")
 	f.StringVar(&o.room, "room", "", "room the token admits, or * for any")
 	f.StringSliceVar(&o.roles, "role", []string{"sender", "receiver", "peer"}, "roles the token admits (repeatable)")
 	f.DurationVar(&o.ttl, "ttl", time.Hour, "how long the token is valid")
