@@ -3,10 +3,12 @@ package signal
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -36,6 +38,7 @@ type joinQuery struct{ room, role, name, token string }
 type outItem struct {
 	data      []byte
 	closeCode int
+	closeText string // the close frame's reason
 }
 
 // conn is one WebSocket connection. Its reader runs in the HTTP handler's
@@ -45,12 +48,15 @@ type conn struct {
 	srv    *Server
 	ws     *websocket.Conn
 	remote string
+	addr   string    // what the per-address limit counts; "" when exempt
 	query  joinQuery // from the upgrade URL
 	lim    limiter
 
 	// Owned by the reader goroutine.
 	dialect    dialect
 	lastErrLog time.Time
+	joined     bool      // has joined a room at least once
+	joinBy     time.Time // the end of the join timeout; zero for none
 
 	// Guarded by srv.hub.mu: a resume on another connection can take the
 	// session away.
@@ -77,7 +83,7 @@ func (c *conn) enqueue(it outItem) bool {
 		c.mu.Unlock()
 		return false
 	}
-	if it.closeCode == 0 && (len(c.queue) >= c.srv.cfg.SendQueue || c.queued+len(it.data) > 4*int(c.srv.cfg.MaxMessage)+1<<20) {
+	if it.closeCode == 0 && (len(c.queue) >= c.srv.cfg.SendQueue || c.queued+len(it.data) > c.srv.cfg.queueBytes()) {
 		c.dead = true
 		n := len(c.queue)
 		c.mu.Unlock()
@@ -156,7 +162,7 @@ func (c *conn) writeLoop() {
 func (c *conn) write(it outItem) error {
 	deadline := time.Now().Add(c.srv.cfg.WriteTimeout)
 	if it.closeCode != 0 {
-		return c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(it.closeCode, ""), deadline)
+		return c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(it.closeCode, it.closeText), deadline)
 	}
 	c.ws.SetWriteDeadline(deadline)
 	return c.ws.WriteMessage(websocket.TextMessage, it.data)
@@ -165,8 +171,8 @@ func (c *conn) write(it outItem) error {
 // closeWith queues a close frame, waits for it to be written, then lets the
 // peer read it before the socket goes: closing with unread input would
 // reset the connection and could destroy the frames just sent.
-func (c *conn) closeWith(code int) {
-	c.enqueue(outItem{closeCode: code})
+func (c *conn) closeWith(code int, reason string) {
+	c.enqueue(outItem{closeCode: code, closeText: closeReason(reason)})
 	select {
 	case <-c.finished:
 	case <-time.After(c.srv.cfg.WriteTimeout):
@@ -192,8 +198,29 @@ func (c *conn) ping() {
 	c.pingTimer.Reset(c.srv.cfg.PingInterval)
 }
 
+// closeReason cuts text to the 123 bytes a close frame has room for.
+func closeReason(text string) string {
+	for len(text) > 123 {
+		_, n := utf8.DecodeLastRuneInString(text)
+		text = text[:len(text)-n]
+	}
+	return text
+}
+
+// extendRead moves the read deadline past the next ping's answer; until
+// the connection joins, no further than its join timeout.
 func (c *conn) extendRead() {
-	c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PingInterval + c.srv.cfg.PongTimeout))
+	deadline := time.Now().Add(c.srv.cfg.PingInterval + c.srv.cfg.PongTimeout)
+	if !c.joined && !c.joinBy.IsZero() && c.joinBy.Before(deadline) {
+		deadline = c.joinBy
+	}
+	c.ws.SetReadDeadline(deadline)
+}
+
+// joinExpired tells a read that ended at the join timeout from other ends.
+func (c *conn) joinExpired(err error) bool {
+	var ne net.Error
+	return !c.joined && !c.joinBy.IsZero() && errors.As(err, &ne) && ne.Timeout() && !time.Now().Before(c.joinBy)
 }
 
 var readBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -202,12 +229,19 @@ var readBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func (c *conn) serve() {
 	defer c.finish()
 	c.lim = newLimiter(c.srv.cfg.Rate, c.srv.cfg.Burst, time.Now())
+	if t := c.srv.cfg.JoinTimeout; t > 0 {
+		c.joinBy = time.Now().Add(t)
+	}
 	c.extendRead()
 	c.ws.SetPongHandler(func(string) error { c.extendRead(); return nil })
 	c.pingTimer = time.AfterFunc(c.srv.cfg.PingInterval, c.ping)
 	limit := c.srv.cfg.MaxMessage
 	for {
 		mt, r, err := c.ws.NextReader()
+		if c.joinExpired(err) {
+			c.fail(CodeNotJoined, fmt.Sprintf("no join within %v", c.srv.cfg.JoinTimeout), ClosePolicy)
+			return
+		}
 		if err != nil {
 			c.cleanup(err)
 			return
@@ -259,12 +293,12 @@ func (c *conn) handleOffStack(data []byte) bool {
 	return <-done
 }
 
-// fail sends a fatal error and closes with code.
+// fail sends a fatal error and closes with closeCode, text as the reason.
 func (c *conn) fail(code, text string, closeCode int) {
 	c.sendError(code, text, "")
 	c.srv.log.Info("closing connection", "id", c.id, "remote", c.remote, "code", code)
 	c.cleanup(nil)
-	c.closeWith(closeCode)
+	c.closeWith(closeCode, text)
 }
 
 // cleanup ends the connection's part in the hub once. A close frame with

@@ -99,7 +99,7 @@ func (c *conn) handle(data []byte) (fatal bool) {
 func (c *conn) handleNative(in *inbound, from memberSpan, data []byte) bool {
 	switch in.Type {
 	case TypePing:
-		c.send(pongMsg)
+		c.pong()
 	case TypeJoin:
 		return c.join(in, dialectNative)
 	case TypeLeave:
@@ -133,6 +133,16 @@ func (c *conn) handleNative(in *inbound, from memberSpan, data []byte) bool {
 		c.sendError(CodeUnknownType, fmt.Sprintf("unknown message type %q", in.Type), in.Type)
 	}
 	return false
+}
+
+// pong answers a ping. A server with tokens answers only connections that
+// have joined: a client without a token must not keep a connection alive.
+func (c *conn) pong() {
+	if !c.joined && len(c.srv.cfg.TokenSecret) > 0 {
+		c.sendError(CodeNotJoined, "join with a token first: this server requires tokens", TypePing)
+		return
+	}
+	c.send(pongMsg)
 }
 
 // join handles a native join, the role dialect's sender/receiver and the
@@ -174,16 +184,18 @@ func (c *conn) join(in *inbound, d dialect) (fatal bool) {
 		c.sendError(CodeBadMessage, "name is longer than 64 characters", TypeJoin)
 		return false
 	}
-	if secret := c.srv.cfg.TokenSecret; len(secret) > 0 {
-		if err := VerifyToken(secret, token, req.room, req.role, c.srv.now()); err != nil {
-			c.srv.log.Info("join refused", "remote", c.remote, "room", req.room, "role", req.role, "reason", err)
-			c.fail(CodeUnauthorized, "token refused: "+err.Error(), ClosePolicy)
-			return true
-		}
+	if text := c.tokenRefusal(token, req); text != "" {
+		c.srv.log.Info("join refused", "remote", c.remote, "room", req.room, "role", req.role, "reason", text)
+		c.fail(CodeUnauthorized, text, ClosePolicy)
+		return true
 	}
 	p, resumed, code := c.srv.hub.join(c, req)
 	switch code {
 	case "":
+		if !c.joined {
+			c.joined = true
+			c.extendRead() // the join timeout no longer applies
+		}
 	case CodeRoomFull:
 		c.sendError(code, fmt.Sprintf("room %q is full (%d peers)", req.room, c.srv.cfg.RoomSize), TypeJoin)
 		return false
@@ -194,6 +206,21 @@ func (c *conn) join(in *inbound, d dialect) (fatal bool) {
 	c.srv.log.Info("peer joined", "id", p.id, "room", req.room, "role", req.role, "name", req.name,
 		"remote", c.remote, "resumed", resumed, "dialect", d.String())
 	return false
+}
+
+// tokenRefusal says why token does not admit req on this server, or "".
+func (c *conn) tokenRefusal(token string, req joinReq) string {
+	secret := c.srv.cfg.TokenSecret
+	switch {
+	case len(secret) == 0:
+		return ""
+	case token == "":
+		return "token required"
+	}
+	if err := VerifyToken(secret, token, req.room, req.role, c.srv.now()); err != nil {
+		return "token refused: " + err.Error()
+	}
+	return ""
 }
 
 func (d dialect) String() string {

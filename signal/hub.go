@@ -16,10 +16,11 @@ type peer struct {
 	seq     uint64 // join order, for the role dialect's "most recent receiver"
 	partner string // role dialect: the last offer partner
 
-	conn    *conn // nil while disconnected
-	resume  string
-	pending [][]byte
-	expiry  *time.Timer
+	conn         *conn // nil while disconnected
+	resume       string
+	pending      [][]byte
+	pendingBytes int
+	expiry       *time.Timer
 }
 
 type room struct {
@@ -36,6 +37,7 @@ type hub struct {
 	rooms   map[string]*room
 	resumes map[string]*peer // resume token -> session
 	seq     uint64
+	held    int // bytes in every peer's pending
 
 	onDetach func(id string) // tests: a session's connection is gone
 }
@@ -54,11 +56,32 @@ func (h *hub) deliver(p *peer, data []byte) {
 	}
 	// Disconnected, or its connection is failing and about to be noticed:
 	// keep the message for a resume.
-	if len(p.pending) >= h.srv.cfg.ResumeQueue {
+	h.hold(p, data)
+}
+
+// hold keeps data for p's resume within the bounds: messages and bytes per
+// peer, bytes for the whole server. Called with h.mu held.
+func (h *hub) hold(p *peer, data []byte) {
+	cfg := &h.srv.cfg
+	if len(p.pending) >= cfg.ResumeQueue || p.pendingBytes+len(data) > cfg.queueBytes() ||
+		int64(h.held+len(data)) > cfg.ResumeTotalBytes {
 		h.srv.metrics.queueDrops.Inc()
 		return
 	}
 	p.pending = append(p.pending, data)
+	p.pendingBytes += len(data)
+	h.held += len(data)
+	h.srv.metrics.queueBytes.Add(float64(len(data)))
+}
+
+// release empties p's resume queue and returns what it held. Called with
+// h.mu held.
+func (h *hub) release(p *peer) [][]byte {
+	msgs := p.pending
+	h.held -= p.pendingBytes
+	h.srv.metrics.queueBytes.Sub(float64(p.pendingBytes))
+	p.pending, p.pendingBytes = nil, 0
+	return msgs
 }
 
 // broadcast sends presence to the native peers of r other than except.
@@ -153,10 +176,9 @@ func (h *hub) greet(p *peer, resumed bool) {
 		}
 	}
 	p.conn.send(encodeWelcome(p, peers, resumed, h.srv.cfg.ICEServers))
-	for _, m := range p.pending {
+	for _, m := range h.release(p) {
 		p.conn.send(m)
 	}
-	p.pending = nil
 }
 
 // leave ends c's session at once.
@@ -185,7 +207,12 @@ func (h *hub) disconnect(c *conn, clean bool) {
 		return
 	}
 	p.conn = nil
-	p.pending = append(c.unsent(), p.pending...)
+	// What the connection never wrote goes first, then what came for p
+	// since its connection began failing.
+	later := h.release(p)
+	for _, m := range append(c.unsent(), later...) {
+		h.hold(p, m)
+	}
 	if h.onDetach != nil {
 		h.onDetach(p.id)
 	}
@@ -213,7 +240,8 @@ func (h *hub) end(p *peer) {
 	}
 	delete(h.resumes, p.resume)
 	delete(r.peers, p.id)
-	p.room, p.pending = nil, nil
+	h.release(p)
+	p.room = nil
 	h.srv.metrics.peers.Dec()
 	if len(r.peers) == 0 {
 		delete(h.rooms, r.name)

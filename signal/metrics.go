@@ -11,16 +11,18 @@ import (
 // metrics are one server's Prometheus series. Each server has its own
 // registry so that tests can run many servers in one process.
 type metrics struct {
-	registry    *prometheus.Registry
-	connections prometheus.Gauge
-	rooms       prometheus.Gauge
-	peers       prometheus.Gauge
-	relayed     *prometheus.CounterVec
-	errors      *prometheus.CounterVec
-	joins       prometheus.Counter
-	resumes     prometheus.Counter
-	slowDrops   prometheus.Counter
-	queueDrops  prometheus.Counter
+	registry     *prometheus.Registry
+	connections  prometheus.Gauge
+	rooms        prometheus.Gauge
+	peers        prometheus.Gauge
+	relayed      *prometheus.CounterVec
+	errors       *prometheus.CounterVec
+	joins        prometheus.Counter
+	resumes      prometheus.Counter
+	slowDrops    prometheus.Counter
+	queueDrops   prometheus.Counter
+	queueBytes   prometheus.Gauge
+	perIPRefused prometheus.Counter
 
 	// Resolved once: a label lookup per relayed message would cost a map
 	// access and a lock on the hot path.
@@ -64,13 +66,19 @@ func newMetrics() *metrics {
 			Namespace: ns, Name: "slow_consumers_dropped_total", Help: "Connections closed because their send queue overflowed.",
 		}),
 		queueDrops: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: ns, Name: "resume_queue_dropped_total", Help: "Messages dropped because a disconnected peer's resume queue was full.",
+			Namespace: ns, Name: "resume_queue_dropped_total", Help: "Messages dropped because a disconnected peer's resume queue, or all resume queues together, were full.",
+		}),
+		queueBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "resume_queue_bytes", Help: "Bytes held for disconnected peers inside their resume window.",
+		}),
+		perIPRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "per_ip_refused_total", Help: "WebSocket upgrades refused with HTTP 429 because the client address had its connection limit.",
 		}),
 		relayedBy: map[string]prometheus.Counter{},
 		errorsBy:  map[string]prometheus.Counter{},
 	}
 	m.registry.MustRegister(m.connections, m.rooms, m.peers, m.relayed, m.errors,
-		m.joins, m.resumes, m.slowDrops, m.queueDrops,
+		m.joins, m.resumes, m.slowDrops, m.queueDrops, m.queueBytes, m.perIPRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, t := range relayTypes {
 		m.relayedBy[t] = m.relayed.WithLabelValues(t)

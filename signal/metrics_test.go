@@ -1,7 +1,10 @@
 package signal
 
 import (
+	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,4 +72,54 @@ func TestEmbeddedPage(t *testing.T) {
 	// An upgrade on / is the WebSocket, not the page.
 	c := dialRaw(t, strings.TrimSuffix(url, "/ws")+"/")
 	c.barrier()
+}
+
+// /metrics is on the main address, or only on MetricsListener when there
+// is one.
+func TestMetricsListener(t *testing.T) {
+	for _, separate := range []bool{false, true} {
+		t.Run(fmt.Sprint("separate=", separate), func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := ServerConfig{}
+			if separate {
+				if cfg.MetricsListener, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			errc := make(chan error, 1)
+			go func() { errc <- NewServer(cfg).Serve(ctx, ln) }()
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: wait}
+			status := func(l net.Listener, path string) (int, string) {
+				resp, err := client.Get("http://" + l.Addr().String() + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(body)
+			}
+			mainCode, _ := status(ln, "/metrics")
+			where := ln
+			if separate {
+				where = cfg.MetricsListener
+				if mainCode != http.StatusNotFound {
+					t.Errorf("main address: /metrics is HTTP %d, want 404", mainCode)
+				}
+				if code, _ := status(where, "/healthz"); code != http.StatusNotFound {
+					t.Errorf("metrics address: /healthz is HTTP %d, want 404", code)
+				}
+			}
+			if code, body := status(where, "/metrics"); code != http.StatusOK || !strings.Contains(body, "webrtc_cli_connections 0") {
+				t.Errorf("/metrics: HTTP %d, %d bytes", code, len(body))
+			}
+			cancel()
+			if err := <-errc; err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+		})
+	}
 }

@@ -2,8 +2,11 @@ package signal
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 func TestResumeKeepsIDAndDeliversQueue(t *testing.T) {
@@ -158,5 +161,83 @@ func awaitDetach(t *testing.T, ch <-chan string, id string) {
 		}
 	case <-time.After(wait):
 		t.Fatal("server never noticed the dropped connection")
+	}
+}
+
+// The resume queues are bounded in bytes: per peer by the send queue's
+// bound, and all together by ResumeTotalBytes. What fits is delivered on
+// resume, in order; the rest is counted as dropped.
+func TestResumeQueueBoundedInBytes(t *testing.T) {
+	big := strings.Repeat("x", 60<<10)
+	cases := []struct {
+		name      string
+		cfg       ServerConfig
+		receivers int
+		sent      int // 60 KB offers to each receiver
+		bound     int // bytes held at most, all receivers together
+	}{
+		{"per peer", ServerConfig{}, 1, 40, 4*(64<<10) + 1<<20},
+		{"server-wide", ServerConfig{ResumeTotalBytes: 300 << 10}, 2, 10, 300 << 10},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.ResumeWindow = time.Minute
+			s, url := testServer(t, tc.cfg)
+			detach := detachWatch(s)
+			a := dialRaw(t, url)
+			a.join("r", RolePeer)
+			var gone []obj
+			for range tc.receivers {
+				b := dialRaw(t, url)
+				w := b.join("r", RolePeer)
+				a.expect(TypePeerJoined)
+				b.kill()
+				awaitDetach(t, detach, idOf(w))
+				gone = append(gone, w)
+			}
+			for _, w := range gone {
+				for i := range tc.sent {
+					a.send(obj{"type": "offer", "to": idOf(w), "sdp": big, "n": i})
+				}
+			}
+			a.barrier()
+			s.hub.mu.Lock()
+			held := s.hub.held
+			s.hub.mu.Unlock()
+			dropped := testutil.ToFloat64(s.metrics.queueDrops)
+			if held > tc.bound || held < tc.bound-2*len(big) || dropped == 0 {
+				t.Fatalf("%d bytes held (bound %d), %v dropped", held, tc.bound, dropped)
+			}
+			if g := testutil.ToFloat64(s.metrics.queueBytes); g != float64(held) {
+				t.Fatalf("resume_queue_bytes = %v, held %d", g, held)
+			}
+			delivered := 0
+			for _, w := range gone {
+				b := dialRaw(t, url)
+				b.send(obj{"type": "join", "room": "r", "resume": w["resume"]})
+				b.expect(TypeWelcome)
+				b.send(obj{"type": "ping"})
+				for n := 0; ; {
+					m := b.next()
+					if m["type"] == TypePong {
+						break
+					}
+					if m["type"] == TypePeerJoined { // the second receiver, queued for the first
+						continue
+					}
+					if m["type"] != TypeOffer || m["n"] != float64(n) {
+						t.Fatalf("offer %d after resume: %v %v", n, m["type"], m["n"])
+					}
+					n++
+					delivered++
+				}
+			}
+			if total := tc.receivers * tc.sent; delivered+int(dropped) != total {
+				t.Fatalf("%d delivered and %v dropped of %d", delivered, dropped, total)
+			}
+			if g := testutil.ToFloat64(s.metrics.queueBytes); g != 0 {
+				t.Fatalf("resume_queue_bytes = %v after every resume", g)
+			}
+		})
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,13 +29,22 @@ type Server struct {
 	shutdown atomic.Bool
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
+	perAddr  map[string]int // connections per client address
 	wg       sync.WaitGroup
+
+	origins map[string]bool // AllowOrigins and PublicURLs, by originKey
+
+	onClosed func() // tests: a connection has been let go
 }
 
 // NewServer builds a server from cfg.
 func NewServer(cfg ServerConfig) *Server {
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), now: time.Now, conns: map[*conn]struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), now: time.Now,
+		conns: map[*conn]struct{}{}, perAddr: map[string]int{}, origins: map[string]bool{}}
+	for _, o := range append(cfg.AllowOrigins, cfg.PublicURLs...) {
+		s.origins[originKey(o)] = true
+	}
 	s.hub = newHub(s)
 	s.upgrader = websocket.Upgrader{
 		// Small read buffers and pooled write buffers keep an idle
@@ -46,7 +53,7 @@ func NewServer(cfg ServerConfig) *Server {
 		WriteBufferSize:  4096,
 		WriteBufferPool:  &sync.Pool{},
 		HandshakeTimeout: 10 * time.Second,
-		CheckOrigin:      s.checkOrigin,
+		CheckOrigin:      func(*http.Request) bool { return true }, // serveWS has checked
 	}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/ws", s.serveWS)
@@ -54,7 +61,11 @@ func NewServer(cfg ServerConfig) *Server {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	s.mux.Handle("/metrics", s.metrics.handler())
+	if cfg.MetricsListener == nil {
+		s.mux.Handle("/metrics", s.metrics.handler())
+	} else {
+		s.mux.Handle("/metrics", http.NotFoundHandler())
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" && websocket.IsWebSocketUpgrade(r) {
 			s.serveWS(w, r)
@@ -74,43 +85,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 func (s *Server) closing() bool { return s.shutdown.Load() }
 
-// checkOrigin admits requests without Origin (non-browser clients), from
-// the request's own host, and from the configured origins.
-func (s *Server) checkOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	for _, a := range s.cfg.AllowOrigins {
-		if a == "*" || strings.EqualFold(strings.TrimRight(a, "/"), origin) {
-			return true
-		}
-	}
-	u, err := url.Parse(origin)
-	ok := err == nil && strings.EqualFold(u.Host, r.Host)
-	if !ok {
-		s.log.Info("refused cross-origin upgrade", "origin", origin, "host", r.Host, "remote", r.RemoteAddr)
-	}
-	return ok
-}
-
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if s.closing() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	if !s.originOK(r) {
+		origin := r.Header.Get("Origin")
+		s.log.Info("refused cross-origin upgrade", "origin", origin, "host", r.Host, "remote", r.RemoteAddr)
+		http.Error(w, fmt.Sprintf("origin %s not allowed: add --allow-origin %s, or --public-url with the URL the page is served from", origin, origin), http.StatusForbidden)
+		return
+	}
+	remote, addr := s.clientAddr(r)
+	if !s.reserveAddr(addr) {
+		s.metrics.perIPRefused.Inc()
+		s.log.Info("refused upgrade: too many connections from one address", "remote", remote, "limit", s.cfg.MaxConnsPerIP)
+		http.Error(w, "too many connections from your address", http.StatusTooManyRequests)
+		return
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.releaseAddr(addr)
 		return // the upgrader has answered with an HTTP error
 	}
 	q := r.URL.Query()
 	c := &conn{
-		srv: s, ws: ws, remote: r.RemoteAddr, id: newID(), finished: make(chan struct{}),
+		srv: s, ws: ws, remote: remote, addr: addr, id: newID(), finished: make(chan struct{}),
 		query: joinQuery{room: q.Get("room"), role: q.Get("role"), name: q.Get("name"), token: q.Get("token")},
 	}
 	if !s.addConn(c) {
+		s.releaseAddr(addr)
+		if s.closing() {
+			c.closeWith(websocket.CloseGoingAway, "shutting down")
+			return
+		}
 		c.sendError(CodeServerFull, "server is at its connection limit", "")
-		c.closeWith(CloseTryLater)
+		c.closeWith(CloseTryLater, "server full")
 		return
 	}
 	// A goroutine of our own, so that net/http's handler goroutine returns
@@ -125,9 +135,15 @@ func (s *Server) addConn(c *conn) bool {
 		return false
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing() {
+		// Close has taken its list of connections and may be waiting:
+		// no Add may follow its Wait.
+		s.nconns.Add(-1)
+		return false
+	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
-	s.mu.Unlock()
 	s.metrics.connections.Inc()
 	return true
 }
@@ -135,17 +151,22 @@ func (s *Server) addConn(c *conn) bool {
 func (s *Server) connClosed(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	onClosed := s.onClosed
 	s.mu.Unlock()
+	s.releaseAddr(c.addr)
 	s.nconns.Add(-1)
 	s.metrics.connections.Dec()
+	if onClosed != nil {
+		onClosed()
+	}
 	s.wg.Done()
 }
 
 // Close ends every connection with 1001 (going away) and waits for their
 // goroutines, at most until ctx is done. Sessions are not kept for resume.
 func (s *Server) Close(ctx context.Context) error {
-	s.shutdown.Store(true)
 	s.mu.Lock()
+	s.shutdown.Store(true) // under mu: see addConn
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
@@ -187,30 +208,54 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve is ListenAndServe on a listener the caller made.
+// Serve is ListenAndServe on a listener the caller made. It serves
+// /metrics on cfg.MetricsListener too, when there is one.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig:         s.cfg.TLS,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
 	if s.cfg.TLS != nil {
 		ln = newTLSListener(ln, s.cfg.TLS)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	web := s.httpServer(s)
+	web.TLSConfig = s.cfg.TLS
+	servers := map[*http.Server]net.Listener{web: ln}
+	if mln := s.cfg.MetricsListener; mln != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", s.metrics.handler())
+		servers[s.httpServer(mux)] = mln
+		s.log.Info("metrics listening", "addr", mln.Addr().String())
+	}
+	errc := make(chan error, len(servers))
+	for srv, l := range servers {
+		go func() { errc <- srv.Serve(l) }()
+	}
+	running := len(servers)
+	var err error
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc: // a listener failed
+		running--
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	herr := hs.Shutdown(sctx) // stops accepting; hijacked WebSockets are ours to close
-	cerr := s.Close(sctx)
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	var errs []error
+	for srv := range servers {
+		errs = append(errs, srv.Shutdown(sctx)) // stops accepting; hijacked WebSockets are ours to close
+	}
+	errs = append(errs, s.Close(sctx))
+	for range running {
+		if e := <-errc; err == nil && !errors.Is(e, http.ErrServerClosed) {
+			err = e
+		}
+	}
+	if err != nil {
 		return err
 	}
-	return errors.Join(herr, cerr)
+	return errors.Join(errs...)
+}
+
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
 }
