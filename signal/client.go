@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -21,7 +22,7 @@ type ClientConfig struct {
 	Name  string
 	Token string
 
-	TLS    *tls.Config // for wss: custom CAs, InsecureSkipVerify
+	TLS    *tls.Config // for wss: see ClientTLSOptions
 	Header http.Header
 	// NetDial, when set, makes the TCP connections (tests use it to cut
 	// them).
@@ -29,10 +30,14 @@ type ClientConfig struct {
 
 	// NoReconnect makes a dropped connection final instead of reconnecting
 	// with backoff and resuming the session.
-	NoReconnect  bool
-	MaxBackoff   time.Duration // default 5 s
-	PingInterval time.Duration // WebSocket pings to the server; default 15 s
-	Logger       *slog.Logger
+	NoReconnect bool
+	// ReconnectTimeout is how long the server may stay unreachable before
+	// the client gives up with ErrUnreachable: default 2 min, negative
+	// for never.
+	ReconnectTimeout time.Duration
+	MaxBackoff       time.Duration // default 5 s
+	PingInterval     time.Duration // WebSocket pings to the server; default 15 s
+	Logger           *slog.Logger
 }
 
 // Client is a connection to a signaling server, joined to one room. It
@@ -40,6 +45,7 @@ type ClientConfig struct {
 type Client struct {
 	cfg    ClientConfig
 	url    string
+	shown  string // url for messages, without secrets
 	dialer websocket.Dialer
 	log    *slog.Logger
 	events chan Message
@@ -73,6 +79,9 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if cfg.Role == "" {
 		cfg.Role = RolePeer
 	}
+	if cfg.ReconnectTimeout == 0 {
+		cfg.ReconnectTimeout = 2 * time.Minute
+	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 5 * time.Second
 	}
@@ -83,7 +92,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
-		cfg: cfg, url: u, log: cfg.Logger,
+		cfg: cfg, url: u, shown: redacted(u), log: cfg.Logger,
 		dialer: websocket.Dialer{
 			TLSClientConfig:  cfg.TLS,
 			HandshakeTimeout: 10 * time.Second,
@@ -109,9 +118,9 @@ func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, M
 	ws, resp, err := c.dialer.DialContext(ctx, c.url, c.cfg.Header)
 	if err != nil {
 		if resp != nil {
-			return nil, Message{}, fmt.Errorf("signal: dial %s: %w (HTTP %s)", c.url, err, resp.Status)
+			err = fmt.Errorf("%w (HTTP %s)", err, resp.Status)
 		}
-		return nil, Message{}, fmt.Errorf("signal: dial %s: %w", c.url, err)
+		return nil, Message{}, fmt.Errorf("signal: dial %s: %w", c.shown, c.explain(ctx, err, resp))
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -139,6 +148,20 @@ func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, M
 	}
 	ws.Close()
 	return nil, Message{}, fmt.Errorf("signal: expected welcome, got %q", m.Type)
+}
+
+// redacted is u for messages: a password and a token in the query are
+// elided.
+func redacted(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	if q := p.Query(); q.Has("token") {
+		q.Set("token", "xxxxx")
+		p.RawQuery = q.Encode()
+	}
+	return p.Redacted()
 }
 
 // ID is this client's id in the room (kept across resumes).

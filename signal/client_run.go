@@ -41,9 +41,13 @@ func (c *Client) run(ws *websocket.Conn) {
 	}
 }
 
+// fail records why the client gave up, unless it was closed: Err is nil
+// after Close.
 func (c *Client) fail(err error) {
 	c.mu.Lock()
-	c.err = err
+	if !c.closed {
+		c.err = err
+	}
 	c.mu.Unlock()
 }
 
@@ -88,31 +92,32 @@ func (c *Client) read(ws *websocket.Conn) error {
 	}
 }
 
+// ErrUnreachable: the client gave up reconnecting after
+// ClientConfig.ReconnectTimeout.
+var ErrUnreachable = errors.New("signal: signaling server unreachable")
+
 // reconnect dials with exponential backoff and jitter until it gets a
-// welcome, resuming the session when the server still has it.
+// welcome, resuming the session when the server still has it. It says
+// now and then that it is still trying, and gives up after
+// cfg.ReconnectTimeout.
 func (c *Client) reconnect() *websocket.Conn {
+	lost := time.Now()
+	limit := c.cfg.ReconnectTimeout
+	notice := 10 * time.Second // between "still reconnecting" lines
+	if limit > 0 {
+		notice = min(notice, limit/4) // a few before giving up
+	}
+	var noticed time.Time
 	backoff := 100 * time.Millisecond
-	for {
-		c.mu.Lock()
-		resume := c.welcome.Resume
-		c.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		go func() {
-			select {
-			case <-c.done:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		ws, w, err := c.connect(ctx, resume)
-		cancel()
+	for attempt := 1; ; attempt++ {
+		ws, w, err := c.redial()
 		switch {
 		case err == nil:
 			if !c.attach(ws, w) {
 				ws.Close()
 				return nil
 			}
-			c.log.Info("signaling reconnected", "resumed", w.Resumed, "id", w.ID)
+			c.log.Info("signaling reconnected", "resumed", w.Resumed, "id", w.ID, "down_for", time.Since(lost).Round(time.Millisecond))
 			if !c.emit(w) {
 				return nil
 			}
@@ -121,15 +126,51 @@ func (c *Client) reconnect() *websocket.Conn {
 			c.fail(err)
 			return nil
 		}
-		c.log.Debug("reconnect failed", "err", err, "retry_in", backoff)
-		jitter := time.Duration(rand.Int64N(int64(backoff)/2 + 1))
+		select {
+		case <-c.done: // the attempt failed because of Close
+			return nil
+		default:
+		}
+		down := time.Since(lost)
+		if limit > 0 && down >= limit {
+			c.fail(fmt.Errorf("%w for %v: %w; is `webrtc-cli serve` running at %s?", ErrUnreachable, limit, err, c.shown))
+			return nil
+		}
+		next := backoff + time.Duration(rand.Int64N(int64(backoff)/2+1))
+		if limit > 0 {
+			next = min(next, limit-down) // one last try at the limit
+		}
+		if time.Since(noticed) >= notice {
+			noticed = time.Now()
+			c.log.Info("still reconnecting to the signaling server", "attempt", attempt,
+				"next_in", next.Round(time.Millisecond), "down_for", down.Round(time.Millisecond), "err", err)
+		} else {
+			c.log.Debug("reconnect failed", "attempt", attempt, "err", err, "retry_in", next.Round(time.Millisecond))
+		}
 		select {
 		case <-c.done:
 			return nil
-		case <-time.After(backoff + jitter):
+		case <-time.After(next):
 		}
 		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}
+}
+
+// redial is one attempt of reconnect, which Close cuts short.
+func (c *Client) redial() (*websocket.Conn, Message, error) {
+	c.mu.Lock()
+	resume := c.welcome.Resume
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return c.connect(ctx, resume)
 }
 
 // attach makes ws the client's connection after a reconnect, flushing the

@@ -261,3 +261,18 @@ func TestWSURL(t *testing.T) {
 		}
 	}
 }
+
+// TestRedacted checks that the URL in the client's errors and logs keeps
+// no secret.
+func TestRedacted(t *testing.T) {
+	for in, want := range map[string]string{
+		"ws://h:1/ws":                       "ws://h:1/ws",
+		"wss://user:secret@h/ws":            "wss://user:xxxxx@h/ws",
+		"wss://h/ws?room=r&token=secret":    "wss://h/ws?room=r&token=xxxxx",
+		"wss://h/ws?token=secret&token=two": "wss://h/ws?token=xxxxx",
+	} {
+		if got := redacted(in); got != want {
+			t.Errorf("redacted(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

@@ -56,13 +56,18 @@ func SelfSigned(hosts []string) (tls.Certificate, string, error) {
 	if err != nil {
 		return tls.Certificate{}, "", err
 	}
-	sum := sha256.Sum256(der)
+	leaf, _ := x509.ParseCertificate(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, fingerprint(sha256.Sum256(der)), nil
+}
+
+// fingerprint formats a certificate's SHA-256 the way browsers show it
+// and serve prints it: upper-case hex bytes separated by colons.
+func fingerprint(sum [sha256.Size]byte) string {
 	hex := make([]string, len(sum))
 	for i, b := range sum {
 		hex[i] = fmt.Sprintf("%02X", b)
 	}
-	leaf, _ := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, strings.Join(hex, ":"), nil
+	return strings.Join(hex, ":")
 }
 
 // ServerTLS is the server configuration for serving one certificate.

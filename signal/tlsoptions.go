@@ -2,6 +2,7 @@ package signal
 
 import (
 	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"os"
@@ -12,8 +13,12 @@ import (
 type TLSOptions struct {
 	CertFile, KeyFile string // PEM files
 	// SelfSigned makes a certificate for this run, so that wss works
-	// without one (for trials on a LAN; clients need --insecure or --ca).
+	// without one (for trials on a LAN; clients need --ca, --pin-sha256
+	// or --insecure).
 	SelfSigned bool
+	// SelfSignedOut, with SelfSigned, is a file to write the certificate
+	// to (PEM), for clients to trust with --ca.
+	SelfSignedOut string
 	// Addr is the listen address: its host, when it names one, goes into
 	// the self-signed certificate besides localhost and the hostname.
 	Addr string
@@ -25,6 +30,8 @@ type TLSOptions struct {
 // contradict each other give ErrTLSOptions.
 func (o TLSOptions) Config() (cfg *tls.Config, fingerprint string, err error) {
 	switch {
+	case o.SelfSignedOut != "" && !o.SelfSigned:
+		return nil, "", fmt.Errorf("%w: only a self-signed certificate is written out: the others are files already", ErrTLSOptions)
 	case o.SelfSigned && (o.CertFile != "" || o.KeyFile != ""):
 		return nil, "", fmt.Errorf("%w: a self-signed certificate and certificate files exclude each other", ErrTLSOptions)
 	case (o.CertFile == "") != (o.KeyFile == ""):
@@ -39,6 +46,13 @@ func (o TLSOptions) Config() (cfg *tls.Config, fingerprint string, err error) {
 		cert, fp, err := SelfSigned(o.hosts())
 		if err != nil {
 			return nil, "", fmt.Errorf("signal: making a self-signed certificate: %w", err)
+		}
+		if o.SelfSignedOut != "" {
+			// The certificate only: it is public, unlike the key.
+			out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+			if err := os.WriteFile(o.SelfSignedOut, out, 0o644); err != nil {
+				return nil, "", fmt.Errorf("signal: writing the self-signed certificate: %w", err)
+			}
 		}
 		return ServerTLS(cert), fp, nil
 	}

@@ -1,7 +1,9 @@
 package signal
 
 import (
+	"bytes"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -27,6 +29,7 @@ func TestTLSOptions(t *testing.T) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600)
 	missing := filepath.Join(dir, "missing.pem")
+	out := filepath.Join(dir, "out.pem")
 	hostname, _ := os.Hostname()
 
 	tests := []struct {
@@ -37,6 +40,7 @@ func TestTLSOptions(t *testing.T) {
 		wantFP    bool
 		wantNames []string // in the certificate served
 		wantIPs   []string
+		wantOut   bool // the certificate is written to SelfSignedOut
 	}{
 		{name: "plain ws", opts: TLSOptions{Addr: ":8080"}},
 		{name: "self-signed and files", opts: TLSOptions{SelfSigned: true, CertFile: certFile, KeyFile: keyFile}, wantErr: ErrTLSOptions},
@@ -44,6 +48,11 @@ func TestTLSOptions(t *testing.T) {
 		{name: "cert without key", opts: TLSOptions{CertFile: certFile}, wantErr: ErrTLSOptions},
 		{name: "key without cert", opts: TLSOptions{KeyFile: keyFile}, wantErr: ErrTLSOptions},
 		{name: "missing files", opts: TLSOptions{CertFile: missing, KeyFile: missing}, wantErr: fs.ErrNotExist},
+		{name: "self-signed out without self-signed", opts: TLSOptions{SelfSignedOut: out}, wantErr: ErrTLSOptions},
+		{name: "self-signed out with files", opts: TLSOptions{SelfSignedOut: out, CertFile: certFile, KeyFile: keyFile}, wantErr: ErrTLSOptions},
+		{name: "self-signed out to a missing directory", opts: TLSOptions{SelfSigned: true, SelfSignedOut: filepath.Join(missing, "out.pem")},
+			wantErr: fs.ErrNotExist},
+		{name: "self-signed, written out", opts: TLSOptions{SelfSigned: true, SelfSignedOut: out}, wantTLS: true, wantFP: true, wantOut: true},
 		{name: "files", opts: TLSOptions{CertFile: certFile, KeyFile: keyFile}, wantTLS: true, wantNames: []string{"files.example"}},
 		{name: "self-signed, wildcard address", opts: TLSOptions{SelfSigned: true, Addr: ":8443"}, wantTLS: true, wantFP: true,
 			wantNames: []string{"localhost", hostname}, wantIPs: []string{"127.0.0.1", "::1"}},
@@ -79,6 +88,19 @@ func TestTLSOptions(t *testing.T) {
 			leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.wantOut {
+				data, err := os.ReadFile(tt.opts.SelfSignedOut)
+				if err != nil {
+					t.Fatal(err)
+				}
+				block, rest := pem.Decode(data)
+				if block == nil || block.Type != "CERTIFICATE" || !bytes.Equal(block.Bytes, leaf.Raw) || len(rest) != 0 {
+					t.Fatalf("written out: %q; want the served certificate alone", data)
+				}
+				if got := fingerprint(sha256.Sum256(block.Bytes)); got != fp {
+					t.Fatalf("written out certificate has fingerprint %s; serve prints %s", got, fp)
+				}
 			}
 			for _, n := range tt.wantNames {
 				if !slices.Contains(leaf.DNSNames, n) {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/webrtc-cli/webrtc-cli/peer"
@@ -20,6 +23,8 @@ type peerFlags struct {
 	natIPs     []string
 	insecure   bool
 	ca         string
+	pin        string
+	reconnect  time.Duration
 	loss       float64
 }
 
@@ -31,42 +36,96 @@ func (f *peerFlags) register(fs *pflag.FlagSet, defaultName string) {
 	fs.StringVar(&f.server, "server", def, "signaling server URL (also $WEBRTC_CLI_SERVER)")
 	fs.StringVar(&f.room, "room", "default", "room to join")
 	fs.StringVar(&f.name, "name", defaultName, "display name in the room")
-	fs.StringVar(&f.token, "token", "", "join token, for a server with --token-secret")
+	fs.StringVar(&f.token, "token", "", "join token, for a server with --token-secret; @FILE reads it from FILE (default $"+envToken+")")
 	fs.StringArrayVar(&f.iceServers, "ice-server", nil, "ICE server URL[,username,credential] (repeatable; merged with the server's)")
 	fs.StringVar(&f.udpPorts, "udp-ports", "", "local UDP port range MIN-MAX for media")
 	fs.StringSliceVar(&f.natIPs, "nat-ip", nil, "public IP to advertise in host candidates (1:1 NAT)")
 	fs.BoolVar(&f.insecure, "insecure", false, "accept any TLS certificate from a wss:// server")
-	fs.StringVar(&f.ca, "ca", "", "PEM CA file (or the server's certificate) to trust for wss://")
+	fs.StringVar(&f.ca, "ca", "", "PEM CA file (or the server's certificate, from serve --tls-self-signed-out) to trust for wss://")
+	fs.StringVar(&f.pin, "pin-sha256", "", "trust the wss:// server whose certificate has this SHA-256 fingerprint (as serve prints it)")
+	fs.DurationVar(&f.reconnect, "reconnect-timeout", 2*time.Minute, "give up after the signaling server has been unreachable this long (0: never)")
 	fs.Float64Var(&f.loss, "simulate-loss", 0, "drop this fraction of sent RTP packets (testing)")
 	fs.MarkHidden("simulate-loss")
 }
 
 func (f *peerFlags) config() (signal.ClientConfig, peer.NetOptions, error) {
-	sc := signal.ClientConfig{URL: f.server, Room: f.room, Name: f.name, Token: f.token}
-	var no peer.NetOptions
-	tlsCfg, err := signal.ClientTLS(f.insecure, f.ca)
+	sc, err := f.signalConfig()
 	if err != nil {
-		return sc, no, usageError{fmt.Errorf("--ca: %w", err)}
+		return sc, peer.NetOptions{}, err
 	}
-	sc.TLS = tlsCfg
+	no, err := f.netConfig()
+	return sc, no, err
+}
+
+// signalConfig is the room's part of the flags.
+func (f *peerFlags) signalConfig() (signal.ClientConfig, error) {
+	sc := signal.ClientConfig{URL: f.server, Room: f.room, Name: f.name, ReconnectTimeout: f.reconnect}
+	switch {
+	case f.reconnect < 0:
+		return sc, usageError{fmt.Errorf("--reconnect-timeout %v: must not be negative (0 retries forever)", f.reconnect)}
+	case f.reconnect == 0:
+		sc.ReconnectTimeout = -1 // never give up
+	}
+	var err error
+	if sc.Token, err = secret("token", f.token, envToken); err != nil {
+		return sc, err
+	}
+	if sc.TLS, err = f.clientTLS(); err != nil {
+		return sc, err
+	}
+	return sc, nil
+}
+
+// netConfig is the media's part of the flags.
+func (f *peerFlags) netConfig() (peer.NetOptions, error) {
+	var no peer.NetOptions
+	var err error
 	var ice []signal.ICEServer
 	for _, s := range f.iceServers {
 		srv, err := signal.ParseICEServer(s)
 		if err != nil {
-			return sc, no, usageError{fmt.Errorf("--ice-server: %w", err)}
+			return no, usageError{fmt.Errorf("--ice-server: %w", err)}
 		}
 		ice = append(ice, srv)
 	}
 	no.ICEServers = peer.ICEServers(ice)
 	if f.udpPorts != "" {
 		if no.UDPPortMin, no.UDPPortMax, err = peer.ParsePortRange(f.udpPorts); err != nil {
-			return sc, no, usageError{fmt.Errorf("--udp-ports: %w", err)}
+			return no, usageError{fmt.Errorf("--udp-ports: %w", err)}
 		}
 	}
 	no.NATIPs = f.natIPs
 	if f.loss < 0 || f.loss >= 1 {
-		return sc, no, usageError{fmt.Errorf("--simulate-loss must be in [0, 1)")}
+		return no, usageError{fmt.Errorf("--simulate-loss must be in [0, 1)")}
 	}
 	no.Loss, no.LossSeed = f.loss, 1
-	return sc, no, nil
+	return no, nil
+}
+
+// clientTLS checks the TLS flags against the server URL and builds the
+// client's TLS settings from them.
+func (f *peerFlags) clientTLS() (*tls.Config, error) {
+	var given []string
+	if f.insecure {
+		given = append(given, "--insecure")
+	}
+	if f.ca != "" {
+		given = append(given, "--ca")
+	}
+	if f.pin != "" {
+		given = append(given, "--pin-sha256")
+	}
+	scheme, _, _ := strings.Cut(f.server, "://")
+	if len(given) > 0 && !strings.EqualFold(scheme, "wss") && !strings.EqualFold(scheme, "https") {
+		verb := "is"
+		if len(given) > 1 {
+			verb = "are"
+		}
+		return nil, usageError{fmt.Errorf("%s %s for wss:// servers; --server is %s", strings.Join(given, " and "), verb, f.server)}
+	}
+	cfg, err := signal.ClientTLSOptions{Insecure: f.insecure, CAFile: f.ca, PinSHA256: f.pin}.Config()
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%s: %w", strings.Join(given, ", "), err)}
+	}
+	return cfg, nil
 }
