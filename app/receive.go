@@ -218,6 +218,7 @@ func (r *receiver) Connected(c *peer.Call) {
 		return
 	}
 	n := r.completed.Add(1)
+	c.MarkComplete()
 	c.Log.Info("recording complete", "dir", ic.dir, "completed", n)
 	if r.cfg.Count > 0 && int(n) >= r.cfg.Count {
 		r.stop()

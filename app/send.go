@@ -275,6 +275,7 @@ func (s *sender) Connected(c *peer.Call) {
 		}
 	}
 	n := s.completed.Add(1)
+	c.MarkComplete()
 	c.Log.Info("receiver has the whole file; saying bye", "completed", n)
 	endTracks(c, tracks)
 	c.Bye()

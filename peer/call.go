@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -59,7 +60,16 @@ type Call struct {
 
 	connected sync.Once
 	ended     sync.Once
+	complete  atomic.Bool
 }
+
+// MarkComplete records that the call did what it was for (the receiver has
+// the whole file; the recording is complete): a signaling that meets the
+// same remote process again does not start it over.
+func (c *Call) MarkComplete() { c.complete.Store(true) }
+
+// Complete reports whether MarkComplete was called.
+func (c *Call) Complete() bool { return c.complete.Load() }
 
 // Context is cancelled when the call ends; context.Cause says why.
 func (c *Call) Context() context.Context { return c.ctx }

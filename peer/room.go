@@ -2,8 +2,10 @@ package peer
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/pion/webrtc/v4"
@@ -19,17 +21,23 @@ type Room struct {
 	calls *Calls
 	log   *slog.Logger
 
-	mu     sync.Mutex
-	byPeer map[string]*Call
-	known  map[string]signal.PeerInfo // presence seen since the welcome
+	mu        sync.Mutex
+	byPeer    map[string]*Call
+	known     map[string]signal.PeerInfo // presence seen since the welcome
+	instances map[string]*Call           // the latest call with each remote process
 }
+
+// Instance names this process in its offers and answers (signal.Message's
+// Instance): the same across reconnections and server restarts.
+var Instance = strings.ToLower(rand.Text())
 
 // NewRoom drives calls for the room sig has joined as role.
 func NewRoom(sig *signal.Client, role signal.Role, calls *Calls, log *slog.Logger) *Room {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Room{sig: sig, role: role, calls: calls, log: log, byPeer: map[string]*Call{}, known: map[string]signal.PeerInfo{}}
+	return &Room{sig: sig, role: role, calls: calls, log: log, byPeer: map[string]*Call{}, known: map[string]signal.PeerInfo{},
+		instances: map[string]*Call{}}
 }
 
 // Run handles signaling events until ctx is done or the client gives up,
@@ -65,12 +73,16 @@ func (r *Room) handle(ev signal.Message) {
 	switch ev.Type {
 	case signal.TypeWelcome:
 		if !ev.Resumed {
-			// A new session: the room saw us leave and will see us come
-			// back with a new id. Calls of the old session are over
-			// (those already finished by RTCP BYE stay as they ended).
+			// A new session (the server restarted, or the resume window
+			// passed): the room sees us under a new id. Calls still
+			// connecting are over; connected ones need no signaling and
+			// go on, and a peer met again under its new id is not
+			// called a second time (see duplicate).
 			r.log.Warn("signaling session was not resumed; starting over", "id", ev.ID)
 			for _, c := range r.callsNow() {
-				c.End(ErrSessionLost)
+				if c.PC.ConnectionState() != webrtc.PeerConnectionStateConnected {
+					c.End(ErrSessionLost)
+				}
 			}
 			r.welcome(ev)
 		}
@@ -103,6 +115,11 @@ func (r *Room) handle(ev signal.Message) {
 			r.log.Warn("ignoring an answer to no offer", "from", ev.From)
 			return
 		}
+		if r.duplicate(ev.Instance, ev.From) {
+			c.Bye()
+			return
+		}
+		r.remember(ev.Instance, c)
 		if err := c.HandleDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ev.SDP}); err != nil {
 			c.Log.Warn("bad answer", "err", err)
 		}
@@ -181,6 +198,12 @@ func (r *Room) offer(remote signal.PeerInfo) {
 }
 
 func (r *Room) answer(ev signal.Message) {
+	if r.duplicate(ev.Instance, ev.From) {
+		if err := r.sig.Bye(ev.From); err != nil {
+			r.log.Debug("sending bye", "err", err)
+		}
+		return
+	}
 	c := r.call(ev.From)
 	if c == nil || c.Offerer || c.PC.SignalingState() != webrtc.SignalingStateStable {
 		var err error
@@ -189,9 +212,38 @@ func (r *Room) answer(ev signal.Message) {
 			return
 		}
 	}
+	r.remember(ev.Instance, c)
 	if err := c.HandleDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: ev.SDP}); err != nil {
 		c.Log.Warn("answer failed", "err", err)
 	}
+}
+
+// duplicate reports whether the remote process instance, now peer id, is
+// one we are in a call with or have served completely under another id: a
+// server restart gives every peer a new id, and starting over would send
+// or record a second copy.
+func (r *Room) duplicate(instance, id string) bool {
+	if instance == "" {
+		return false // a peer that does not say (a browser)
+	}
+	r.mu.Lock()
+	prev := r.instances[instance]
+	r.mu.Unlock()
+	if prev == nil || prev.Remote.ID == id || (prev.Context().Err() != nil && !prev.Complete()) {
+		return false
+	}
+	r.log.Info("peer is a process already in a call with us or served completely; not starting again",
+		"peer", id, "earlier_id", prev.Remote.ID, "complete", prev.Complete())
+	return true
+}
+
+func (r *Room) remember(instance string, c *Call) {
+	if instance == "" {
+		return
+	}
+	r.mu.Lock()
+	r.instances[instance] = c
+	r.mu.Unlock()
 }
 
 // peerInfo finds what presence said of id; an offer can come from a peer
@@ -217,10 +269,11 @@ type roomSignaling struct {
 }
 
 func (s roomSignaling) SendDescription(d webrtc.SessionDescription) error {
+	typ := signal.TypeAnswer
 	if d.Type == webrtc.SDPTypeOffer {
-		return s.sig.Offer(s.to, d.SDP)
+		typ = signal.TypeOffer
 	}
-	return s.sig.Answer(s.to, d.SDP)
+	return s.sig.Send(signal.Message{Type: typ, To: s.to, SDP: d.SDP, Instance: Instance})
 }
 
 func (s roomSignaling) SendCandidate(c *webrtc.ICECandidateInit) error {

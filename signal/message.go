@@ -83,6 +83,11 @@ type Message struct {
 	To   string `json:"to,omitempty"`
 	From string `json:"from,omitempty"`
 	SDP  string `json:"sdp,omitempty"`
+	// Instance (offer, answer) names the process that sent it, the same
+	// across reconnections and server restarts, so that a peer met again
+	// under a new id is known: webrtc-cli does not start a second call
+	// with a process it is already in a call with or has served.
+	Instance string `json:"instance,omitempty"`
 	// Candidate is the raw RTCIceCandidateInit, or null for end-of-candidates.
 	// Use ICECandidate and NewCandidate rather than reading it directly.
 	Candidate json.RawMessage `json:"candidate,omitempty"`
