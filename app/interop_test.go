@@ -151,7 +151,7 @@ func TestH264OfferCarriesTheFilesProfile(t *testing.T) {
 	}
 	cancel()
 	within(t, sent, "sent")
-	if !strings.Contains(offer, "profile-level-id=42c00d") || !strings.Contains(offer, "packetization-mode=1") {
+	if !strings.Contains(offer, "profile-level-id=42e00d") || !strings.Contains(offer, "packetization-mode=1") {
 		t.Fatalf("offer lacks the file's profile:\n%s", offer)
 	}
 }

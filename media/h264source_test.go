@@ -43,10 +43,10 @@ func allSamples(t *testing.T, s Source) []Sample {
 
 func TestH264Source(t *testing.T) {
 	s := openH264(t, "h264.h264")
-	if tr := s.Track(); tr != (Track{Codec: H264, Width: 320, Height: 240, Fmtp: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42c00d"}) || !tr.Video() {
+	if tr := s.Track(); tr != (Track{Codec: H264, Width: 320, Height: 240, Fmtp: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e00d"}) || !tr.Video() {
 		t.Errorf("track %+v", tr)
 	}
-	if got := s.Track().Fmtp; got != "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42c00d" {
+	if got := s.Track().Fmtp; got != "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e00d" {
 		t.Errorf("fmtp %q", got)
 	}
 	smps := allSamples(t, s)

@@ -44,6 +44,14 @@ const (
 	ptH264 = 102
 )
 
+// h264Profiles are the H264 profiles received besides Constrained
+// Baseline (ptH264), by payload type: Baseline, Main, High, Constrained
+// High, as browsers offer them.
+var h264Profiles = []struct {
+	pt      webrtc.PayloadType
+	profile string
+}{{104, "42001f"}, {106, "4d001f"}, {108, "64001f"}, {110, "640c1f"}}
+
 var videoFeedback = []webrtc.RTCPFeedback{
 	{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
 }
@@ -101,6 +109,18 @@ func NewAPI(o NetOptions, log *slog.Logger, sending ...webrtc.RTPCodecParameters
 		}
 		if err := m.RegisterCodec(c, kindOf(c)); err != nil {
 			return nil, err
+		}
+		if mc != media.H264 {
+			continue
+		}
+		// An offer to a WHEP endpoint must name the H264 profile the
+		// stream has: answerers match profiles exactly.
+		for _, p := range h264Profiles {
+			c.PayloadType = p.pt
+			c.SDPFmtpLine = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=" + p.profile
+			if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+				return nil, err
+			}
 		}
 	}
 

@@ -24,7 +24,7 @@ var fixtures = []struct {
 	w, h      int
 	plid      string
 }{
-	{"h264.h264", 75, []int{0, 25, 50}, Rational{25, 1}, 320, 240, "42c00d"},
+	{"h264.h264", 75, []int{0, 25, 50}, Rational{25, 1}, 320, 240, "42e00d"},
 	{"h264-interlaced.h264", 12, []int{0}, Rational{24000, 1001}, 160, 120, "640015"},
 }
 

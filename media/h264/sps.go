@@ -305,10 +305,27 @@ func (s *SPS) FrameRate() (r Rational, ok bool) {
 }
 
 // ProfileLevelID is the SDP profile-level-id of the stream (RFC 6184
-// §8.1): profile_idc, the constraint flags byte and level_idc of the SPS,
-// in lowercase hex.
+// §8.1) in lowercase hex, with its profile in the form WebRTC peers offer
+// (42e0 Constrained Baseline, 4200 Baseline, 4d00 Main, 640c Constrained
+// High, 6400 High) and the SPS's level. Answerers such as pion match the
+// profile bytes exactly, and an encoder's other constraint flags (x264
+// writes 42c0 and 4d40) would match nothing a viewer offers. Other
+// profiles keep the SPS's bytes.
 func ProfileLevelID(s *SPS) string {
-	return fmt.Sprintf("%02x%02x%02x", s.ProfileIDC, s.Constraints, s.LevelIDC)
+	profile, constraints := s.ProfileIDC, s.Constraints
+	switch {
+	case profile == 66 && constraints&0x40 != 0: // constraint_set1: Constrained Baseline
+		constraints = 0xe0
+	case profile == 66:
+		constraints = 0
+	case profile == 77:
+		constraints = 0
+	case profile == 100 && constraints&0x0c == 0x0c: // constraint_set4 and 5
+		constraints = 0x0c
+	case profile == 100:
+		constraints = 0
+	}
+	return fmt.Sprintf("%02x%02x%02x", profile, constraints, s.LevelIDC)
 }
 
 // Fmtp is the SDP a=fmtp parameter line for sending the stream with

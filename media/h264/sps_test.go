@@ -33,11 +33,11 @@ func TestParseSPS(t *testing.T) {
 	}{
 		// testdata/h264.h264: -profile:v baseline, 320x240, 25 fps
 		{"baseline", "6742c00dd90141fb011000000300100000030320f142a480",
-			66, 0xc0, 13, 1, 8, 320, 240, 1, 50, false, false, 0, "42c00d"},
+			66, 0xc0, 13, 1, 8, 320, 240, 1, 50, false, false, 0, "42e00d"},
 		// -preset veryfast -profile:v main -bf 0, 1920x1080 (cropped from
 		// 1088), 30000/1001 fps
 		{"main 1080p", "674d4028da01e0089f97011000003e90000ea600f1832a",
-			77, 0x40, 40, 1, 8, 1920, 1080, 1001, 60000, false, false, 0, "4d4028"},
+			77, 0x40, 40, 1, 8, 1920, 1080, 1001, 60000, false, false, 0, "4d0028"},
 		// -profile:v high from a 1/1000 variable-rate timebase: time_scale
 		// 2000, fixed_frame_rate_flag 0
 		{"high vfr", "6764001facd9405005bb0110000003001000007d00f1831960",
@@ -55,7 +55,7 @@ func TestParseSPS(t *testing.T) {
 			100, 0, 13, 1, 8, 320, 240, 1, 50, true, false, 2, "64000d"},
 		// -profile:v main -bf 3
 		{"main with B-frames", "674d400deca0a0fd80880000030008000003019078a14cb0",
-			77, 0x40, 13, 1, 8, 320, 240, 1, 50, false, false, 2, "4d400d"},
+			77, 0x40, 13, 1, 8, 320, 240, 1, 50, false, false, 2, "4d000d"},
 		// testdata/h264-interlaced.h264: MBAFF, 24000/1001 fps, pic_struct
 		{"high interlaced", "67640015ace40a23f7808800001f480005dc04f8a15240",
 			100, 0, 21, 1, 8, 160, 120, 1001, 48000, true, true, 0, "640015"},
