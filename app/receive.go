@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/webrtc/v4"
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/peer"
 	"github.com/webrtc-cli/webrtc-cli/signal"
@@ -21,7 +22,10 @@ import (
 // ReceiveConfig configures Receive.
 type ReceiveConfig struct {
 	Signal signal.ClientConfig // Role is forced to receiver
-	Net    peer.NetOptions
+	// WHIP, when set, plays from a WHEP endpoint or takes publishers as a
+	// WHIP endpoint, instead of the room of Signal.
+	WHIP *WHIPConfig
+	Net  peer.NetOptions
 	// Out is the directory recordings go to, as Out/<sender>/<track>.<ext>.
 	Out string
 	// Duration, when positive, ends Receive after that long.
@@ -105,14 +109,11 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Signal.Role = signal.RoleReceiver
-	cfg.Signal.Logger = log
-	sig, err := signal.Dial(ctx, cfg.Signal)
+	d, err := connect(ctx, cfg.Signal, cfg.WHIP, signal.RoleReceiver, log)
 	if err != nil {
 		return nil, err
 	}
-	defer sig.Close()
-	log.Info("joined room; waiting for senders", "room", cfg.Signal.Room, "id", sig.ID(), "out", cfg.Out)
+	defer d.close()
 	if cfg.onJoined != nil {
 		cfg.onJoined()
 	}
@@ -131,10 +132,20 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 		}
 	})
 	calls := peer.NewCalls(api, h, cfg.Net.ICEServers, log)
-	err = peer.NewRoom(sig, signal.RoleReceiver, calls, log).Run(ctx)
+	err = d.run(ctx, calls)
 	progress()
 	h.wg.Wait()
 	h.report.finish()
+	if cfg.WHIP != nil && cfg.WHIP.URL != "" && err != nil {
+		// A WHEP endpoint ends a session by RTCP BYE, closing the
+		// connection or vanishing: after media, that is the end.
+		if len(h.report.Tracks) > 0 {
+			log.Info("the WHEP session ended", "cause", err)
+			err = nil
+		} else {
+			err = fmt.Errorf("the WHEP session ended before any media arrived: %w", err)
+		}
+	}
 	if err == nil && cfg.Count > 0 && len(h.report.Tracks) == 0 {
 		err = fmt.Errorf("%w: no sender sent anything (--count %d)", ErrNothingRecorded, cfg.Count)
 	}
@@ -192,6 +203,15 @@ func (r *receiver) Prepare(c *peer.Call) error {
 	ic := newInCall(r, c)
 	c.State = ic
 	c.PC.OnTrack(ic.onTrack)
+	if c.Offerer {
+		// Playing from a WHEP endpoint: ask for a video and an audio
+		// track, in every codec we record.
+		for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+			if _, err := c.PC.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -24,7 +24,10 @@ import (
 // SendConfig configures Send.
 type SendConfig struct {
 	Signal signal.ClientConfig // Role is forced to sender
-	Net    peer.NetOptions
+	// WHIP, when set, publishes to a WHIP endpoint or serves viewers as a
+	// WHEP endpoint, instead of the room of Signal.
+	WHIP *WHIPConfig
+	Net  peer.NetOptions
 	// Files are the inputs: at most one video (IVF, H264) and one audio
 	// (Ogg Opus) file; together they go out as two tracks of one
 	// connection. "-" reads Stdin: a pipe is read once, so then all the
@@ -97,15 +100,13 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Signal.Role = signal.RoleSender
-	cfg.Signal.Logger = log
-	sig, err := signal.Dial(ctx, cfg.Signal)
+	d, err := connect(ctx, cfg.Signal, cfg.WHIP, signal.RoleSender, log)
 	if err != nil {
 		return nil, err
 	}
-	defer sig.Close()
-	log.Info("joined room; waiting for receivers", "room", cfg.Signal.Room, "id", sig.ID(), "tracks", len(in.tracks))
+	defer d.close()
 
+	interrupted := ctx.Done()
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	if cfg.Drain <= 0 {
@@ -124,7 +125,7 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 		}
 	})
 	liveDone := s.startLive(ctx)
-	err = peer.NewRoom(sig, signal.RoleSender, peer.NewCalls(api, s, cfg.Net.ICEServers, log), log).Run(ctx)
+	err = d.run(ctx, peer.NewCalls(api, s, cfg.Net.ICEServers, log))
 	progress()
 	s.wg.Wait()
 	s.report.finish()
@@ -132,7 +133,19 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 	if lerr := <-liveDone; err == nil {
 		err = lerr
 	}
+	if err == nil && cfg.WHIP != nil && cfg.WHIP.URL != "" && s.completed.Load() == 0 && !closed(interrupted) {
+		err = errors.New("the WHIP session ended before the media was done (see the log for why)")
+	}
 	return s.report, err
+}
+
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // sender is the peer.Handler of Send.

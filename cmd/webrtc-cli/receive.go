@@ -11,6 +11,7 @@ import (
 
 type receiveOptions struct {
 	peerFlags
+	whip     whipFlags
 	out      string
 	duration time.Duration
 	count    int
@@ -24,33 +25,40 @@ func newReceiveCmd(g *globalOptions) *cobra.Command {
 	o := &receiveOptions{}
 	cmd := &cobra.Command{
 		Use:   "receive --out DIR",
-		Short: "Record every track every sender in a room sends",
+		Short: "Record every track of every sender in a room, a WHEP stream or WHIP publishers",
 		Long: `receive writes every incoming track of every sender of the room to
 DIR/<sender>/<track>.ivf (VP8, VP9, AV1), .h264 (Annex-B) or .ogg (Opus),
 without re-encoding; with --format webm|mkv, one file per sender instead.
 Lost packets are recovered with NACK; a frame that cannot be recovered is
 never written: the file resumes at the next keyframe. Files are finalized
 when the sender ends its tracks (RTCP BYE), says bye or leaves, at --duration,
-and on SIGINT/SIGTERM.`,
+and on SIGINT/SIGTERM.
+
+With --whep URL it plays from a WHEP endpoint instead, and ends when the
+server ends the session; with --whip-listen ADDR it is a WHIP endpoint at
+http://ADDR/whip (OBS: Service WHIP, Server http://ADDR/whip) and records
+every publisher, in DIR/<NAME> for http://ADDR/whip/NAME.`,
 		Example: `  webrtc-cli receive --room demo --out recordings/
   webrtc-cli receive --out rec/ --count 1 --report receive.json
   webrtc-cli receive --out rec/ --duration 30s
   webrtc-cli receive --out rec/ --format webm
   webrtc-cli receive --out - --track video | ffplay -
-  webrtc-cli receive --out - --format webm | ffplay -`,
+  webrtc-cli receive --out - --format webm | ffplay -
+  webrtc-cli receive --whep https://live.example.org/whep/stream --out rec/ --duration 1m
+  webrtc-cli receive --whip-listen :8081 --bearer @token.txt --out rec/ --count 1`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.out == "" {
 				return usageError{fmt.Errorf("--out is required")}
 			}
-			sc, no, err := o.config()
+			sc, w, no, err := o.whip.peerConfig(&o.peerFlags, cmd.Flags().Changed, g.stderr)
 			if err != nil {
 				return err
 			}
 			status := newStatusLine(g.stderr, g.logger)
 			listing := g.stdout
 			cfg := app.ReceiveConfig{
-				Signal: sc, Net: no, Out: o.out, Duration: o.duration, Count: o.count, MaxDelay: o.maxDelay,
+				Signal: sc, WHIP: w, Net: no, Out: o.out, Duration: o.duration, Count: o.count, MaxDelay: o.maxDelay,
 				Logger:   g.logger,
 				Progress: func(s app.ReceiveStatus) { status.show(s.String()) },
 			}
@@ -94,6 +102,7 @@ and on SIGINT/SIGTERM.`,
 	}
 	f := cmd.Flags()
 	o.register(f, "webrtc-cli-receive")
+	o.whip.register(f, "whep", "whip-listen")
 	f.StringVar(&o.out, "out", "", "directory for the recordings; - writes one track to standard output")
 	f.StringVar(&o.format, "format", "", "webm or mkv: one file per sender with its video and audio (mkv also takes H264); default a file per track")
 	f.StringVar(&o.kind, "track", "", "with --out -: which track, video or audio (default: the first)")

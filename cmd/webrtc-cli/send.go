@@ -14,6 +14,7 @@ import (
 
 type sendOptions struct {
 	peerFlags
+	whip      whipFlags
 	files     []string
 	format    string
 	loop      bool
@@ -27,17 +28,24 @@ func newSendCmd(g *globalOptions) *cobra.Command {
 	o := &sendOptions{}
 	cmd := &cobra.Command{
 		Use:   "send --file FILE [--file FILE]",
-		Short: "Stream media files to every receiver in a room",
+		Short: "Stream media files to every receiver in a room, a WHIP endpoint or WHEP viewers",
 		Long: `send streams IVF (VP8, VP9, AV1), Annex-B H264 and Ogg Opus files, paced by their own
 timestamps, to every receiver of the room, each from its first frame. One
 video and one audio file go out together as two tracks of one connection.
-It says bye to a receiver once that receiver has the whole file.`,
+It says bye to a receiver once that receiver has the whole file.
+
+With --whip URL it publishes to a WHIP endpoint instead (OBS-style ingest,
+RFC 9725) and ends the session with DELETE when the media is done; with
+--whep-listen ADDR it is a WHEP endpoint at http://ADDR/whep, and every
+viewer gets its own playback.`,
 		Example: `  webrtc-cli send --room demo --file video.ivf --file audio.ogg
   webrtc-cli send --file clip.ivf --receivers 2 --report send.json
   webrtc-cli send --device /dev/video0 --audio-device default --size 1280x720
   webrtc-cli send --ffmpeg-input "-re -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine"
   ffmpeg -i in.mp4 -c:v libvpx -f ivf - | webrtc-cli send --file -
-  webrtc-cli send --server wss://signal.example.org/ws --token "$TOKEN" --file a.ogg --loop`,
+  webrtc-cli send --server wss://signal.example.org/ws --token "$TOKEN" --file a.ogg --loop
+  webrtc-cli send --whip https://ingest.example.org/whip --bearer @token.txt --file v.h264 --file a.ogg
+  webrtc-cli send --whep-listen :8081 --file v.ivf --file a.ogg --receivers 1`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.listDevs {
@@ -52,11 +60,11 @@ It says bye to a receiver once that receiver has the whole file.`,
 			case !live && len(o.files) == 0:
 				return usageError{fmt.Errorf("--file (or --device, --ffmpeg-input) is required")}
 			}
-			sc, no, err := o.config()
+			sc, w, no, err := o.whip.peerConfig(&o.peerFlags, cmd.Flags().Changed, g.stderr)
 			if err != nil {
 				return err
 			}
-			cfg := app.SendConfig{Signal: sc, Net: no, Files: o.files, Loop: o.loop, Receivers: o.receivers, Logger: g.logger}
+			cfg := app.SendConfig{Signal: sc, WHIP: w, Net: no, Files: o.files, Loop: o.loop, Receivers: o.receivers, Logger: g.logger}
 			if o.capture.FPS > 0 {
 				cfg.FPS = h264.Rational{Num: uint32(o.capture.FPS), Den: 1}
 			}
@@ -94,6 +102,7 @@ It says bye to a receiver once that receiver has the whole file.`,
 	}
 	f := cmd.Flags()
 	o.register(f, "webrtc-cli-send")
+	o.whip.register(f, "whip", "whep-listen")
 	f.StringArrayVar(&o.files, "file", nil, "IVF (VP8, VP9, AV1), Annex-B H264 or Ogg Opus file to send (repeatable: one video, one audio); - reads standard input (then all files are one playback shared by every receiver)")
 	f.StringVar(&o.format, "format", "auto", "format of --file -: ivf, ogg, h264 or auto")
 	f.StringVar(&o.capture.Device, "device", "", "capture this camera through ffmpeg (/dev/video0, 0 on macOS, a dshow name on Windows)")
