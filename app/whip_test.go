@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/webrtc-cli/webrtc-cli/peer"
 )
 
 // listening returns a WHIPConfig that serves on a free loopback port and
@@ -41,12 +43,25 @@ func sameFrames(t *testing.T, src, got string) {
 // send --whip publishes into receive --whip-listen, and send --whep-listen
 // serves receive --whep: both frame-exact, in every codec.
 func TestWHIPAndWHEP(t *testing.T) {
-	pairs := [][]string{
+	testWHIPAndWHEP(t, peer.NetOptions{}, [][]string{
 		{"vp8.ivf", "opus-stereo.ogg"},
 		{"vp9.ivf"},
 		{"av1.ivf"},
 		{"h264.h264", "opus-mono.ogg"},
-	}
+	})
+}
+
+// 5 % of the media packets lost: NACK still makes the recordings exact.
+func TestWHIPAndWHEPUnderLoss(t *testing.T) {
+	testWHIPAndWHEP(t, peer.NetOptions{Loss: 0.05, LossSeed: 7}, [][]string{
+		{"vp8.ivf", "opus-stereo.ogg"},
+		{"h264.h264"},
+	})
+}
+
+// testWHIPAndWHEP runs each set of files both ways, the sender dropping
+// what net says.
+func testWHIPAndWHEP(t *testing.T, net peer.NetOptions, pairs [][]string) {
 	for _, files := range pairs {
 		var paths []string
 		for _, f := range files {
@@ -58,7 +73,7 @@ func TestWHIPAndWHEP(t *testing.T) {
 			w, urls := listening()
 			rep := receiveAsync(ctx, ReceiveConfig{WHIP: w, Out: t.TempDir(), Count: 1})
 			url := within(t, urls, "the WHIP endpoint")
-			if _, err := Send(ctx, SendConfig{WHIP: &WHIPConfig{URL: url + "/cam"}, Files: paths}); err != nil {
+			if _, err := Send(ctx, SendConfig{WHIP: &WHIPConfig{URL: url + "/cam"}, Files: paths, Net: net}); err != nil {
 				t.Fatal(err)
 			}
 			r := rep.wait(t)
@@ -72,7 +87,7 @@ func TestWHIPAndWHEP(t *testing.T) {
 			w, urls := listening()
 			sent := make(chan error, 1)
 			go func() {
-				_, err := Send(ctx, SendConfig{WHIP: w, Files: paths, Receivers: 1})
+				_, err := Send(ctx, SendConfig{WHIP: w, Files: paths, Receivers: 1, Net: net})
 				sent <- err
 			}()
 			url := within(t, urls, "the WHEP endpoint")

@@ -160,7 +160,9 @@ func NewAPI(o NetOptions, log *slog.Logger, sending ...webrtc.RTPCodecParameters
 	// names would hide the host candidates peers need.
 	s.SetIncludeLoopbackCandidate(true)
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	s.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
+	// A peer that vanishes (no DTLS close, no RTCP BYE) is failed within
+	// about 5 s: a WHEP stream has no other sign that it ended.
+	s.SetICETimeouts(2*time.Second, 3*time.Second, time.Second)
 	if o.UDPPortMin != 0 || o.UDPPortMax != 0 {
 		if err := s.SetEphemeralUDPPortRange(o.UDPPortMin, o.UDPPortMax); err != nil {
 			return nil, fmt.Errorf("UDP port range %d-%d: %w", o.UDPPortMin, o.UDPPortMax, err)

@@ -51,6 +51,9 @@ func (w WHIPClient) Run(ctx context.Context, calls *Calls) error {
 	}
 	select {
 	case <-c.Context().Done():
+		// The endpoint ended it (RTCP BYE, DTLS close, ICE failure) or
+		// the handler did: the session goes either way.
+		sig.SendBye()
 	case <-ctx.Done():
 		c.Bye()
 	}
@@ -68,6 +71,7 @@ type whipClientSignaling struct {
 
 	mu      sync.Mutex
 	session *whip.ClientSession
+	deleted bool
 	inOffer map[string]bool // candidates the offer carried
 	ufrag   string
 	pwd     string
@@ -133,9 +137,10 @@ func (s *whipClientSignaling) SendCandidate(c *webrtc.ICECandidateInit) error {
 // SendBye ends the session: DELETE.
 func (s *whipClientSignaling) SendBye() error {
 	s.mu.Lock()
-	sess := s.session
+	sess, deleted := s.session, s.deleted
+	s.deleted = true
 	s.mu.Unlock()
-	if sess == nil {
+	if sess == nil || deleted {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -112,6 +113,9 @@ func (f *whipFlags) config(p *peerFlags, changed func(string) bool, stderr io.Wr
 		w.ICEServers = append(w.ICEServers, srv)
 	}
 	if f.url != "" {
+		if u, err := url.Parse(f.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, usageError{fmt.Errorf("--%s %q: want http:// or https://HOST/PATH", f.client, f.url)}
+		}
 		tlsCfg, err := signal.ClientTLSOptions{Insecure: p.insecure, CAFile: p.ca, PinSHA256: p.pin}.Config()
 		if err != nil {
 			return nil, usageError{err}
