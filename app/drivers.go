@@ -159,6 +159,7 @@ func (d endpointDriver) run(ctx context.Context, calls *peer.Calls) error {
 	var err error
 	select {
 	case <-ctx.Done():
+		lingerForDeletes(ep, served)
 	case err = <-served:
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -171,3 +172,21 @@ func (d endpointDriver) run(ctx context.Context, calls *peer.Calls) error {
 }
 
 func (d endpointDriver) close() { d.ln.Close() }
+
+// deleteLinger bounds how long a stopping endpoint waits for the DELETEs
+// of sessions that just ended.
+const deleteLinger = time.Second
+
+// lingerForDeletes keeps serving a little while clients whose sessions
+// just ended (RTCP BYE, as --count counts them) still have their DELETE
+// to send: stopping at once would answer it with "connection refused".
+func lingerForDeletes(ep *whip.Server, served <-chan error) {
+	deadline := time.Now().Add(deleteLinger)
+	for ep.AwaitingDelete() > 0 && time.Now().Before(deadline) {
+		select {
+		case <-served:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

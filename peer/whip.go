@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -145,7 +146,14 @@ func (s *whipClientSignaling) SendBye() error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
 	defer cancel()
-	if err := sess.Delete(ctx); err != nil && !errors.Is(err, whip.ErrNoSession) {
+	err := sess.Delete(ctx)
+	var he *whip.HTTPError
+	switch {
+	case err == nil:
+		s.call.Log.Debug("session deleted")
+	case errors.Is(err, whip.ErrNoSession), errors.As(err, &he) && he.Status == http.StatusNotFound:
+		s.call.Log.Debug("the endpoint had already ended the session")
+	default:
 		s.call.Log.Warn("ending the session (DELETE) failed", "err", err)
 		return err
 	}

@@ -121,6 +121,7 @@ func (s *Server) delete(w http.ResponseWriter, id string) {
 	s.mu.Lock()
 	e := s.sessions[id]
 	delete(s.sessions, id)
+	delete(s.ended, id)
 	s.mu.Unlock()
 	if e == nil {
 		http.Error(w, "no such session", http.StatusNotFound)

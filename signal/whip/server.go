@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
@@ -68,7 +69,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*entry
-	starting int // POSTs between the session-limit check and add
+	ended    map[string]time.Time // sessions that ended by themselves, not yet DELETEd
+	starting int                  // POSTs between the session-limit check and add
 	closed   bool
 	wg       sync.WaitGroup // the watch goroutines
 }
@@ -101,6 +103,7 @@ func NewServer(cfg ServerConfig) *Server {
 		log:      cfg.Logger,
 		token:    sha256.Sum256([]byte(cfg.Bearer)),
 		sessions: map[string]*entry{},
+		ended:    map[string]time.Time{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -263,12 +266,43 @@ func (s *Server) watch(id string, e *entry) {
 		s.mu.Lock()
 		if s.sessions[id] == e {
 			delete(s.sessions, id)
+			s.noteEndedLocked(id)
 		}
 		s.mu.Unlock()
 		e.sess.Close()
 		s.log.Info(s.cfg.Kind.String()+" session ended", "session", id)
 	case <-e.stop:
 	}
+}
+
+// endedMemory is how long a session that ended by itself is remembered
+// as awaiting its client's DELETE (see AwaitingDelete).
+const endedMemory = 5 * time.Second
+
+func (s *Server) noteEndedLocked(id string) {
+	now := time.Now()
+	for old, t := range s.ended {
+		if now.Sub(t) > endedMemory {
+			delete(s.ended, old)
+		}
+	}
+	s.ended[id] = now
+}
+
+// AwaitingDelete reports how many sessions ended by themselves in the last
+// few seconds and have not been DELETEd yet: a client ending its side
+// (RTCP BYE, then DELETE) is likely to send one. A program about to stop
+// can keep serving briefly so the client's DELETE finds it.
+func (s *Server) AwaitingDelete() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.ended {
+		if time.Since(t) <= endedMemory {
+			n++
+		}
+	}
+	return n
 }
 
 // lookup finds a live session. One whose Done is closed counts as gone

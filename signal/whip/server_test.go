@@ -2,9 +2,11 @@ package whip
 
 import (
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/webrtc-cli/webrtc-cli/signal"
 	"go.uber.org/goleak"
@@ -209,8 +211,19 @@ func TestServerForgetsEndedSession(t *testing.T) {
 	if resp, _ := request(t, ts, "PATCH", path, trickle, ctFrag); resp.StatusCode != 404 {
 		t.Errorf("PATCH on an ended session: %s", resp.Status)
 	}
+	// Its client's DELETE is still to come: a stopping program waits for it.
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.AwaitingDelete() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("AwaitingDelete() = %d after the session ended; want 1", srv.AwaitingDelete())
+		}
+		runtime.Gosched()
+	}
 	if resp, _ := request(t, ts, "DELETE", path, ""); resp.StatusCode != 404 {
 		t.Errorf("DELETE on an ended session: %s", resp.Status)
+	}
+	if n := srv.AwaitingDelete(); n != 0 {
+		t.Errorf("AwaitingDelete() = %d after the DELETE", n)
 	}
 }
 
