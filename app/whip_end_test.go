@@ -3,7 +3,10 @@ package app
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -11,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/signal/whip"
 )
 
 // helperEnv makes the test binary a helper process (runHelper) instead of
@@ -97,4 +103,43 @@ func TestWHEPReceiveEndsWhenEndpointVanishes(t *testing.T) {
 	}
 	name := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/whep")
 	ffprobeClean(t, findFile(t, rep.rep, name, "video"))
+}
+
+// A WHIP session whose connection never comes up is ended after the
+// connect timeout and its resources freed; its DELETE is then a 404.
+func TestWHIPSessionThatNeverConnects(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	w, urls := listening()
+	w.ConnectTimeout = time.Second
+	ended := newLogWatch("session ended")
+	rep := receiveAsync(ctx, ReceiveConfig{WHIP: w, Out: t.TempDir(), Logger: slog.New(ended)})
+	url := within(t, urls, "the WHIP endpoint")
+
+	// An offer that will never connect: no candidates, and its
+	// PeerConnection closed once it is made.
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	track, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video", "x")
+	if _, err := pc.AddTrack(track); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc.Close()
+	sess, err := (&whip.Client{Endpoint: url, Kind: whip.WHIP}).Offer(ctx, offer.SDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, ended.seen, "the session to end at the connect timeout")
+	var he *whip.HTTPError
+	if err := sess.Delete(ctx); !errors.As(err, &he) || he.Status != http.StatusNotFound {
+		t.Errorf("DELETE after the session timed out: %v; want 404", err)
+	}
+	cancel()
+	<-rep.done
 }
