@@ -131,7 +131,7 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 			cfg.Progress(h.status())
 		}
 	})
-	calls := peer.NewCalls(api, h, cfg.Net.ICEServers, log)
+	calls := peer.NewCalls(api, h, cfg.Net, log)
 	err = d.run(ctx, calls)
 	progress()
 	h.wg.Wait()

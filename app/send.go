@@ -125,7 +125,7 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 		}
 	})
 	liveDone := s.startLive(ctx)
-	err = d.run(ctx, peer.NewCalls(api, s, cfg.Net.ICEServers, log))
+	err = d.run(ctx, peer.NewCalls(api, s, cfg.Net, log))
 	progress()
 	s.wg.Wait()
 	s.report.finish()

@@ -22,6 +22,8 @@ type NetOptions struct {
 	ICEServers []webrtc.ICEServer
 	// UDPPortMin and UDPPortMax bound the local UDP ports (0 = any).
 	UDPPortMin, UDPPortMax uint16
+	// RelayOnly uses only TURN relay candidates (testing a TURN server).
+	RelayOnly bool
 	// NATIPs are public addresses to advertise instead of the host's
 	// (a 1:1 NAT, e.g. a cloud VM).
 	NATIPs []string

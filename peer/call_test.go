@@ -93,7 +93,7 @@ func TestCallsOverAnySignaling(t *testing.T) {
 		t.Fatal(err)
 	}
 	ha, hb := newRecorder(true), newRecorder(false)
-	callsA, callsB := NewCalls(api, ha, nil, nil), NewCalls(api, hb, nil, nil)
+	callsA, callsB := NewCalls(api, ha, NetOptions{}, nil), NewCalls(api, hb, NetOptions{}, nil)
 	defer callsA.Close()
 	defer callsB.Close()
 	pa, pb := &pipe{}, &pipe{}
@@ -143,7 +143,7 @@ func TestCallBadDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newRecorder(false)
-	calls := NewCalls(api, h, nil, nil)
+	calls := NewCalls(api, h, NetOptions{}, nil)
 	defer calls.Close()
 	c, err := calls.New(Remote{ID: "x"}, false, &pipe{}, nil)
 	if err != nil {
@@ -199,7 +199,7 @@ func TestCandidatesFollowTheDescription(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := NewCalls(api, newRecorder(true), nil, nil)
+	calls := NewCalls(api, newRecorder(true), NetOptions{}, nil)
 	defer calls.Close()
 	var c *Call
 	sig := &orderSignaling{pc: func() *webrtc.PeerConnection { return c.PC }}

@@ -28,6 +28,7 @@ type Calls struct {
 	api     *webrtc.API
 	handler Handler
 	ice     []webrtc.ICEServer
+	policy  webrtc.ICETransportPolicy
 	log     *slog.Logger
 	wg      sync.WaitGroup // one per live call and per Connected handler
 
@@ -35,13 +36,17 @@ type Calls struct {
 	live map[*Call]struct{}
 }
 
-// NewCalls makes calls with api, set up by h; ice are the ICE servers of
-// every call.
-func NewCalls(api *webrtc.API, h Handler, ice []webrtc.ICEServer, log *slog.Logger) *Calls {
+// NewCalls makes calls with api, set up by h; net gives the ICE servers
+// and policy of every call.
+func NewCalls(api *webrtc.API, h Handler, net NetOptions, log *slog.Logger) *Calls {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Calls{api: api, handler: h, ice: ice, log: log, live: map[*Call]struct{}{}}
+	cs := &Calls{api: api, handler: h, ice: net.ICEServers, log: log, live: map[*Call]struct{}{}}
+	if net.RelayOnly {
+		cs.policy = webrtc.ICETransportPolicyRelay
+	}
+	return cs
 }
 
 // New makes the PeerConnection for a call with remote, signaled by sig,
@@ -49,7 +54,7 @@ func NewCalls(api *webrtc.API, h Handler, ice []webrtc.ICEServer, log *slog.Logg
 // offered for this call.
 func (cs *Calls) New(remote Remote, offerer bool, sig Signaling, extraICE []webrtc.ICEServer) (*Call, error) {
 	ice := append(slices.Clone(cs.ice), extraICE...)
-	pc, err := cs.api.NewPeerConnection(webrtc.Configuration{ICEServers: ice})
+	pc, err := cs.api.NewPeerConnection(webrtc.Configuration{ICEServers: ice, ICETransportPolicy: cs.policy})
 	if err != nil {
 		return nil, err
 	}

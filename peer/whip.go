@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/signal"
 	"github.com/webrtc-cli/webrtc-cli/signal/whip"
 )
 
@@ -73,10 +74,13 @@ type whipClientSignaling struct {
 	mu      sync.Mutex
 	session *whip.ClientSession
 	deleted bool
-	inOffer map[string]bool // candidates the offer carried
-	ufrag   string
-	pwd     string
-	mid     string // of the first m-line: candidates go there under BUNDLE
+	// restarting: an ICE restart gathers, and its PATCH carries every
+	// candidate.
+	restarting bool
+	inOffer    map[string]bool // candidates the offer carried
+	ufrag      string
+	pwd        string
+	mid        string // of the first m-line: candidates go there under BUNDLE
 
 	patches chan *webrtc.ICECandidateInit
 	looping bool          // the PATCH loop runs
@@ -110,22 +114,143 @@ func (s *whipClientSignaling) SendDescription(d webrtc.SessionDescription) error
 	}
 	s.ufrag, s.pwd, s.mid = sdpValue(offer, "ice-ufrag"), sdpValue(offer, "ice-pwd"), sdpValue(offer, "mid")
 	s.mu.Unlock()
-	for _, ice := range sess.ICEServers {
-		s.call.Log.Debug("the endpoint offers an ICE server", "urls", ice.URLs)
-	}
 	s.mu.Lock()
 	s.looping = true
 	s.mu.Unlock()
 	go s.patchLoop()
 	// A bad answer ends the call, with the reason.
 	s.call.HandleDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sess.Answer})
+	if extra := s.newServers(sess.ICEServers); len(extra) > 0 {
+		s.call.calls.wg.Add(1) // the call is live: calls.Close has not begun waiting
+		go s.fallBack(extra)
+	}
+	return nil
+}
+
+// linkServerWait is how long a client tries the candidates it has before
+// it restarts ICE with the STUN/TURN servers the endpoint announced.
+const linkServerWait = 2 * time.Second
+
+// newServers are the endpoint's announced ICE servers we were not given.
+func (s *whipClientSignaling) newServers(announced []signal.ICEServer) []webrtc.ICEServer {
+	have := map[string]bool{}
+	for _, ice := range s.call.PC.GetConfiguration().ICEServers {
+		for _, u := range ice.URLs {
+			have[u] = true
+		}
+	}
+	var extra []webrtc.ICEServer
+	for _, ice := range announced {
+		s.call.Log.Debug("the endpoint announces an ICE server", "urls", ice.URLs)
+		var urls []string
+		for _, u := range ice.URLs {
+			if !have[u] {
+				urls = append(urls, u)
+			}
+		}
+		if len(urls) > 0 {
+			extra = append(extra, webrtc.ICEServer{URLs: urls, Username: ice.Username, Credential: ice.Credential})
+		}
+	}
+	return extra
+}
+
+// fallBack restarts ICE with the announced servers (RFC 9725 §4.6: they
+// come with the answer, too late for the first offer) if the connection
+// is not up within linkServerWait with the candidates we had.
+func (s *whipClientSignaling) fallBack(extra []webrtc.ICEServer) {
+	defer s.call.calls.wg.Done()
+	t := time.NewTimer(linkServerWait)
+	defer t.Stop()
+	select {
+	case <-s.call.Context().Done():
+		return
+	case <-t.C:
+	}
+	if st := s.call.PC.ICEConnectionState(); st == webrtc.ICEConnectionStateConnected || st == webrtc.ICEConnectionStateCompleted {
+		return
+	}
+	s.call.Log.Info("not connected yet; restarting ICE with the STUN/TURN servers the endpoint announced", "servers", len(extra))
+	if err := s.restart(extra); err != nil && s.call.Context().Err() == nil {
+		s.call.Log.Warn("restarting ICE with the endpoint's ICE servers failed", "err", err)
+	}
+}
+
+// restart adds servers to the connection and restarts ICE by PATCH with
+// every candidate gathered (RFC 9725 §4.4.2).
+func (s *whipClientSignaling) restart(servers []webrtc.ICEServer) error {
+	pc := s.call.PC
+	cfg := pc.GetConfiguration()
+	cfg.ICEServers = append(cfg.ICEServers, servers...)
+	if err := pc.SetConfiguration(cfg); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.restarting = true // the restart's PATCH carries every candidate
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.restarting = false
+		s.mu.Unlock()
+	}()
+	gathered := webrtc.GatheringCompletePromise(pc)
+	offer, err := pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err == nil {
+		err = pc.SetLocalDescription(offer)
+	}
+	if err != nil {
+		return err
+	}
+	t := time.NewTimer(gatherLimit)
+	defer t.Stop()
+	select {
+	case <-gathered:
+	case <-t.C:
+	case <-s.call.Context().Done():
+		return s.call.Context().Err()
+	}
+	local := pc.LocalDescription().SDP
+	ours := whip.FragMedia{Mid: sdpValue(local, "mid"), EndOfCandidates: true}
+	inOffer := map[string]bool{}
+	for _, m := range candidateLine.FindAllStringSubmatch(local, -1) {
+		ours.Candidates = append(ours.Candidates, m[1])
+		inOffer[m[1]] = true
+	}
+	ufrag, pwd := sdpValue(local, "ice-ufrag"), sdpValue(local, "ice-pwd")
+	s.mu.Lock()
+	sess := s.session
+	s.ufrag, s.pwd, s.inOffer = ufrag, pwd, inOffer
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(s.call.Context(), 10*time.Second)
+	defer cancel()
+	theirs, err := sess.Restart(ctx, whip.Frag{Ufrag: ufrag, Pwd: pwd, Media: []whip.FragMedia{ours}})
+	if err != nil {
+		return err
+	}
+	rufrag, rpwd := theirs.Credentials()
+	answer := pc.RemoteDescription().SDP
+	answer = replaceAttr(replaceAttr(answer, "ice-ufrag", rufrag), "ice-pwd", rpwd)
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return err
+	}
+	for _, m := range theirs.Media {
+		mid := m.Mid
+		for _, c := range m.Candidates {
+			if err := pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: c, SDPMid: &mid}); err != nil {
+				s.call.Log.Debug("the endpoint's candidate after the restart", "candidate", c, "err", err)
+			}
+		}
+	}
 	return nil
 }
 
 // SendCandidate queues a candidate for the PATCH loop, which sends what has
 // gathered in one request: a slow endpoint must not hold up gathering.
 func (s *whipClientSignaling) SendCandidate(c *webrtc.ICECandidateInit) error {
-	if s.w.NoTrickle {
+	s.mu.Lock()
+	restarting := s.restarting
+	s.mu.Unlock()
+	if s.w.NoTrickle || restarting {
 		return nil
 	}
 	select {

@@ -26,6 +26,7 @@ type peerFlags struct {
 	pin        string
 	reconnect  time.Duration
 	loss       float64
+	relayOnly  bool
 }
 
 func (f *peerFlags) register(fs *pflag.FlagSet, defaultName string) {
@@ -44,6 +45,7 @@ func (f *peerFlags) register(fs *pflag.FlagSet, defaultName string) {
 	fs.StringVar(&f.ca, "ca", "", "PEM CA file (or the server's certificate, from serve --tls-self-signed-out) to trust for wss://")
 	fs.StringVar(&f.pin, "pin-sha256", "", "trust the wss:// server whose certificate has this SHA-256 fingerprint (as serve prints it)")
 	fs.DurationVar(&f.reconnect, "reconnect-timeout", 2*time.Minute, "give up after the signaling server has been unreachable this long (0: never)")
+	fs.BoolVar(&f.relayOnly, "relay-only", false, "connect only through TURN relays (from --ice-server, the room or the WHIP endpoint), to test a TURN server")
 	fs.Float64Var(&f.loss, "simulate-loss", 0, "drop this fraction of sent RTP packets (testing)")
 	fs.MarkHidden("simulate-loss")
 }
@@ -95,6 +97,7 @@ func (f *peerFlags) netConfig() (peer.NetOptions, error) {
 		}
 	}
 	no.NATIPs = f.natIPs
+	no.RelayOnly = f.relayOnly
 	if f.loss < 0 || f.loss >= 1 {
 		return no, usageError{fmt.Errorf("--simulate-loss must be in [0, 1)")}
 	}
