@@ -128,8 +128,9 @@ func (s *Server) delete(w http.ResponseWriter, id string) {
 		return
 	}
 	close(e.stop)
+	gone := isDone(e.sess) // before Close, which ends it
 	e.sess.Close()
-	if isDone(e.sess) {
+	if gone {
 		http.Error(w, "no such session", http.StatusNotFound)
 		return
 	}

@@ -90,10 +90,12 @@ func (s *fakeSession) Restart(f Frag) (Frag, error) {
 	return restartAnswer, nil
 }
 
+// Close ends the session at once, as the real backend's does.
 func (s *fakeSession) Close() {
 	s.mu.Lock()
 	s.closed++
 	s.mu.Unlock()
+	s.fail()
 }
 
 func (s *fakeSession) Done() <-chan struct{} { return s.done }
