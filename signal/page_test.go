@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,48 @@ func TestPageDirConfinement(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusNotModified {
 		t.Errorf("If-Modified-Since: %d", rec.Code)
+	}
+}
+
+// TestPageModules checks that every module the page imports, from app.js
+// down, is embedded and served as JavaScript, and that the form offers
+// the WHIP and WHEP modes that whip.js drives.
+func TestPageModules(t *testing.T) {
+	h := Page()
+	get := func(path string) (string, string) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, rec.Code)
+		}
+		return rec.Body.String(), rec.Header().Get("Content-Type")
+	}
+	imports := regexp.MustCompile(`(?m)^import .* from '\./([a-z]+\.js)';$`)
+	seen := map[string]bool{}
+	queue := []string{"app.js"}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		body, ctype := get("/" + name)
+		if !strings.Contains(ctype, "javascript") {
+			t.Errorf("/%s is served as %q", name, ctype)
+		}
+		for _, m := range imports.FindAllStringSubmatch(body, -1) {
+			queue = append(queue, m[1])
+		}
+	}
+	if !seen["whip.js"] {
+		t.Errorf("the page imports %v; whip.js is not among them", seen)
+	}
+	index, _ := get("/")
+	for _, want := range []string{`<option value="whip">`, `<option value="whep">`, `name="endpoint"`, `name="bearer"`} {
+		if !strings.Contains(index, want) {
+			t.Errorf("index.html lacks %s", want)
+		}
 	}
 }

@@ -1,15 +1,19 @@
-// The page: a form to join a room, a tile per remote peer, and
+// The page: a form to join a room, or to publish to a WHIP endpoint or
+// watch a WHEP one; a tile per remote peer (or endpoint); and
 // window.webrtcCli, through which tests (and curious users) read the state.
 //
 // Query parameters fill the form, so a link can say what to do:
-//   room, name, mode (send | receive | both), video=0, audio=0 (publish
-//   less), codec (VP8 | VP9 | AV1 | H264: the video codec to prefer),
-//   jitter (ms of receive buffering), token, signal (a ws:// or wss:// URL
-//   other than this server's /ws), autostart=1 (join at once).
+//   room, name, mode (send | receive | both | whip | whep), video=0,
+//   audio=0 (publish less), codec (VP8 | VP9 | AV1 | H264: the video codec
+//   to prefer), jitter (ms of receive buffering), token, signal (a ws:// or
+//   wss:// URL other than this server's /ws), url (the WHIP or WHEP
+//   endpoint of mode whip or whep), bearer (the endpoint's token),
+//   autostart=1 (join or start at once).
 
 import { Call } from './call.js';
 import { calls, canSend, defaultURL, offers, roleOfMode, Signaling } from './protocol.js';
 import { describe, frameVariance } from './stats.js';
+import { Endpoint, endpointKinds } from './whip.js';
 
 const $ = (sel, el = document) => el.querySelector(sel);
 const form = $('#join');
@@ -17,7 +21,7 @@ const tiles = $('#tiles');
 const canvas = document.createElement('canvas');
 
 const app = {
-  state: 'idle', // idle, connecting, joined, reconnecting, left, error
+  state: 'idle', // idle, connecting, joined, reconnecting, left, live, stopped, ended, error
   error: '',
   id: '',
   room: '',
@@ -30,6 +34,8 @@ const app = {
   local: null, // MediaStream published
   localTile: null,
   sig: null,
+  session: null, // {kind, endpoint, peer}: the WHIP or WHEP session, while it lasts
+  endpoint: null, // the latest session's Endpoint, live or over
   members: new Map(), // id -> {id, role, name}: the room as presence says
   peers: new Map(), // id -> the call with that peer, live or ended
   generation: 0,
@@ -50,6 +56,9 @@ function setStatus(text, isError = false) {
   el.classList.toggle('error', isError);
 }
 
+// busy is true while the page is in a room or a session, or getting there.
+const busy = () => ['connecting', 'joined', 'reconnecting', 'live'].includes(app.state);
+
 function serial(fn) {
   const p = app.chain.then(fn);
   app.chain = p.catch((err) => log('error', err && err.stack ? err.stack : String(err)));
@@ -59,8 +68,9 @@ function serial(fn) {
 // ---- joining and leaving -------------------------------------------------
 
 async function join(opts) {
-  if (app.state === 'joined' || app.state === 'connecting' || app.state === 'reconnecting') await leave();
-  opts = { mode: 'both', video: true, audio: true, codec: '', jitter: 0, token: '', url: '', ...opts };
+  if (busy()) await leave();
+  opts = { mode: 'both', video: true, audio: true, codec: '', jitter: 0, token: '', url: '', endpoint: '', bearer: '', ...opts };
+  if (endpointKinds[opts.mode]) return start(opts);
   const role = roleOfMode[opts.mode];
   if (!role) throw new Error(`mode ${opts.mode}: want send, receive or both`);
   Object.assign(app, { opts, role, mode: opts.mode, room: opts.room, name: opts.name || '', error: '', state: 'connecting' });
@@ -106,6 +116,7 @@ function fail(text) {
 }
 
 async function leave() {
+  if (app.session) return stop();
   if (!app.sig) return;
   for (const p of app.peers.values()) {
     if (p.call.ended) continue;
@@ -126,6 +137,91 @@ function stopLocal() {
   app.local = null;
   if (app.localTile) app.localTile.remove();
   app.localTile = null;
+}
+
+// ---- WHIP and WHEP sessions ---------------------------------------------
+
+// start publishes to a WHIP endpoint (mode whip) or watches a WHEP one
+// (mode whep): one call, offered by POST to opts.endpoint.
+async function start(opts) {
+  const kind = endpointKinds[opts.mode];
+  let url;
+  try {
+    url = new URL(opts.endpoint);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fail(`${kind} URL "${opts.endpoint}": want http:// or https://HOST/PATH`);
+  // The room's connection has nothing to do with a session.
+  if (app.sig) app.sig.close();
+  app.sig = null;
+  const role = kind === 'WHIP' ? 'sender' : 'receiver';
+  Object.assign(app, { opts, role, mode: opts.mode, room: '', name: opts.name || '', id: '', iceServers: [], error: '', state: 'connecting' });
+  updateButtons();
+  if (kind === 'WHIP') {
+    if (!opts.video && !opts.audio) return fail('Nothing to publish: choose the camera, the microphone or both.');
+    setStatus('Opening camera and microphone…');
+    try {
+      app.local = await navigator.mediaDevices.getUserMedia({ video: !!opts.video, audio: !!opts.audio });
+      showLocal();
+    } catch (err) {
+      log('error', `camera/microphone: ${err.name}: ${err.message}`);
+      return fail(`Cannot open camera or microphone: ${err.message}`);
+    }
+  }
+  const s = { kind, peer: null, endpoint: null };
+  s.endpoint = new Endpoint({ kind, url: url.href, bearer: opts.bearer, log, onended: (why) => serial(() => ended(s, why)) });
+  // The endpoint is the remote peer: it receives what WHIP publishes and
+  // sends what WHEP watches.
+  const info = { id: url.href, name: url.host + url.pathname, role: kind === 'WHIP' ? 'receiver' : 'sender', endpoint: kind };
+  s.peer = newPeer(info, true, { send: (m) => s.endpoint.signal(m), onchange: () => watchSession(s) });
+  app.session = s;
+  app.endpoint = s.endpoint;
+  setStatus(`Offering to ${url.href}…`);
+  try {
+    await s.endpoint.start(s.peer.call);
+  } catch (err) {
+    app.session = null;
+    await s.endpoint.stop(); // the session, if the answer was what failed
+    await finish(s.peer, 'failed');
+    return fail(err.message);
+  }
+  app.state = 'live';
+  setStatus(`${kind === 'WHIP' ? 'Publishing to' : 'Watching'} ${url.href}.`);
+  updateButtons();
+  const q = new URLSearchParams({ mode: opts.mode, url: url.href });
+  history.replaceState(null, '', `?${q}`);
+}
+
+// watchSession ends the session when its connection fails.
+function watchSession(s) {
+  if (app.session === s && s.peer.call.pc.connectionState === 'failed') serial(() => ended(s, 'connection failed'));
+}
+
+// stop is the user's Stop: DELETE, then the call's last stats and its end.
+async function stop() {
+  const s = app.session;
+  app.session = null;
+  await s.endpoint.stop();
+  await finish(s.peer, 'stopped');
+  stopLocal();
+  app.state = 'stopped';
+  setStatus(`Stopped; the ${s.kind} session is over.`);
+  updateButtons();
+}
+
+// ended is the session ending without the user: the endpoint closed it or
+// the connection failed.
+async function ended(s, why) {
+  if (app.session !== s) return;
+  app.session = null;
+  log('info', `${s.kind}: ${why}`);
+  await s.endpoint.stop(); // frees the session if the endpoint still has it
+  await finish(s.peer, why);
+  stopLocal();
+  app.state = 'ended';
+  setStatus(`The ${s.kind} session ended: ${why}.`, why !== 'the endpoint ended the session');
+  updateButtons();
 }
 
 function sigStatus(status, reason) {
@@ -224,7 +320,9 @@ function live(id) {
   return p && !p.call.ended ? p : null;
 }
 
-function newPeer(info, offerer) {
+// newPeer starts a call with info. Its messages go to the room unless
+// send says otherwise; onchange hears every change of the call.
+function newPeer(info, offerer, { send = (m) => app.sig.send(m), onchange = null } = {}) {
   const call = new Call({
     remote: info,
     self: app.role,
@@ -233,9 +331,12 @@ function newPeer(info, offerer) {
     iceServers: app.iceServers,
     codec: app.opts.codec,
     jitter: Number(app.opts.jitter) || 0,
-    send: (m) => app.sig.send(m),
+    send,
     log,
-    onchange: () => render(p),
+    onchange: () => {
+      render(p);
+      if (onchange) onchange(p);
+    },
   });
   const p = { call, generation: ++app.generation, pixels: { last: -1, max: -1, samples: 0 }, tile: makeTile(info) };
   app.peers.set(info.id, p);
@@ -270,7 +371,7 @@ function makeTile(info) {
   const el = document.createElement('section');
   el.className = 'tile';
   el.innerHTML = '<video autoplay playsinline></video><div class="caption"><span class="state"></span><span class="name"></span><div class="stats"></div></div>';
-  $('.name', el).textContent = `${info.name || info.id.slice(0, 8)} (${info.role})`;
+  $('.name', el).textContent = info.endpoint ? `${info.name} (${info.endpoint} endpoint)` : `${info.name || info.id.slice(0, 8)} (${info.role})`;
   tiles.append(el);
   return el;
 }
@@ -367,28 +468,45 @@ function formOpts() {
     jitter: Number(f.get('jitter')) || 0,
     token: String(f.get('token') || '').trim(),
     url: params.get('signal') || '',
+    endpoint: String(f.get('endpoint') || '').trim(),
+    bearer: String(f.get('bearer') || '').trim(),
   };
 }
 
 function updateButtons() {
-  const inRoom = app.state === 'joined' || app.state === 'connecting' || app.state === 'reconnecting';
-  $('#join-button').disabled = inRoom;
-  $('#leave-button').disabled = !inRoom;
+  $('#join-button').disabled = busy();
+  $('#leave-button').disabled = !busy();
+}
+
+// modeChanged shows the fields of the chosen mode: a room's, or an
+// endpoint's URL and token; the buttons say Start and Stop for a session.
+function modeChanged() {
+  const mode = form.elements.mode.value;
+  const endpoint = !!endpointKinds[mode];
+  form.dataset.mode = mode;
+  form.elements.room.required = !endpoint;
+  form.elements.endpoint.required = endpoint;
+  form.elements.endpoint.placeholder = mode === 'whep' ? 'http://host:port/whep' : 'http://host:port/whip';
+  $('#join-button').textContent = endpoint ? 'Start' : 'Join';
+  $('#leave-button').textContent = endpoint ? 'Stop' : 'Leave';
 }
 
 form.addEventListener('submit', (e) => {
   e.preventDefault();
   serial(() => join(formOpts()));
 });
+form.elements.mode.addEventListener('change', modeChanged);
 $('#leave-button').addEventListener('click', () => serial(leave));
 
 const params = new URLSearchParams(location.search);
-for (const key of ['room', 'name', 'mode', 'codec', 'jitter', 'token']) {
+for (const key of ['room', 'name', 'mode', 'codec', 'jitter', 'token', 'bearer']) {
   if (params.has(key)) form.elements[key].value = params.get(key);
 }
+if (params.has('url')) form.elements.endpoint.value = params.get('url');
 for (const key of ['video', 'audio']) {
   if (params.has(key)) form.elements[key].checked = !/^(0|false|no|off)$/i.test(params.get(key));
 }
+modeChanged();
 
 // ---- window.webrtcCli ----------------------------------------------------
 
@@ -436,13 +554,16 @@ window.webrtcCli = {
         ? app.local.getTracks().map((t) => ({ kind: t.kind, label: t.label, state: t.readyState, settings: t.getSettings() }))
         : [],
       peers: [...app.peers.values()].map(peerState),
+      session: app.endpoint ? app.endpoint.state() : null,
       log: logLines.slice(-50),
     };
   },
+  // join joins a room, or starts a session with mode whip or whep.
   join: (opts) => serial(() => join(opts)),
   // dropSignaling cuts the signaling connection without a goodbye; the
   // page reconnects and resumes its session, and its calls go on.
   dropSignaling: () => app.sig && app.sig.drop(),
+  // leave leaves the room, or stops the session (DELETE).
   leave: () => serial(leave),
   // frameVariance measures the current frame of a peer's tile (by id or
   // name): -1 without a frame, about 0 when blank.
@@ -453,4 +574,5 @@ window.webrtcCli = {
   },
 };
 
-if (/^(1|true|yes)$/i.test(params.get('autostart') || '') && params.get('room')) serial(() => join(formOpts()));
+const startable = params.get('room') || (endpointKinds[params.get('mode')] && params.get('url'));
+if (/^(1|true|yes)$/i.test(params.get('autostart') || '') && startable) serial(() => join(formOpts()));

@@ -1,5 +1,6 @@
 // One RTCPeerConnection with one remote peer: tracks by role, trickle ICE
-// both ways, and the stats the tile shows.
+// both ways, and the stats the tile shows. The peer is a room's, or a WHIP
+// or WHEP endpoint, whose Endpoint (whip.js) takes the messages send writes.
 
 import { canReceive, canSend } from './protocol.js';
 import { summarize } from './stats.js';
