@@ -2,12 +2,16 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media"
+	"github.com/webrtc-cli/webrtc-cli/media/capture"
 	"github.com/webrtc-cli/webrtc-cli/peer"
+	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
 // listening returns a WHIPConfig that serves on a free loopback port and
@@ -111,4 +115,95 @@ func kindOf(file string) string {
 		return "audio"
 	}
 	return "video"
+}
+
+// send --whep-listen with a live source: one capture shared by every
+// viewer, each starting at the next keyframe.
+func TestWHEPLiveViewers(t *testing.T) {
+	requireTool(t, "ffmpeg")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cap, err := capture.Start(ctx, capture.Config{
+		Input: "-re -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000",
+		FPS:   30, Keyint: 15,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cap.Close()
+	w, urls := listening()
+	sctx, stop := context.WithCancel(ctx)
+	sent := make(chan error, 1)
+	go func() {
+		_, err := Send(sctx, SendConfig{WHIP: w, Live: &LiveInput{Sources: []media.Source{cap.Video, cap.Audio}, Wait: cap.Wait}})
+		sent <- err
+	}()
+	url := within(t, urls, "the WHEP endpoint")
+	first := make(chan struct{}, 1)
+	early := receiveAsync(ctx, ReceiveConfig{WHIP: &WHIPConfig{URL: url}, Out: t.TempDir(), Duration: 4 * time.Second,
+		onFirstFrame: func() {
+			select {
+			case first <- struct{}{}:
+			default:
+			}
+		}})
+	within(t, first, "the first viewer's first frame")
+	within(t, time.After(1500*time.Millisecond), "the second viewer's turn")
+	late := receiveAsync(ctx, ReceiveConfig{WHIP: &WHIPConfig{URL: url}, Out: t.TempDir(), Duration: 1500 * time.Millisecond})
+	re, rl := early.wait(t), late.wait(t)
+	stop()
+	if err := within(t, sent, "send to return"); err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/whep")
+	var firsts []string
+	for viewer, rep := range map[string]*Report{"early": re, "late": rl} {
+		for _, kind := range []string{"video", "audio"} {
+			path := findFile(t, rep, name, kind)
+			ffprobeClean(t, path)
+			if kind == "video" {
+				_, frames := samplesOf(t, path)
+				if len(frames) < 20 || !frames[0].Keyframe {
+					t.Fatalf("%s viewer: %d frames, the first a keyframe: %v", viewer, len(frames), len(frames) > 0 && frames[0].Keyframe)
+				}
+				firsts = append(firsts, string(frames[0].Data))
+			}
+		}
+	}
+	if firsts[0] == firsts[1] {
+		t.Fatal("both viewers' recordings start with the same frame: the late one did not join the live stream")
+	}
+}
+
+// The endpoints serve HTTPS (serve's TLS flags); a client pins the
+// self-signed certificate by its fingerprint.
+func TestWHIPOverTLS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tlsCfg, fp, err := signal.TLSOptions{SelfSigned: true, Addr: "127.0.0.1:0"}.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, urls := listening()
+	w.TLS = tlsCfg
+	rep := receiveAsync(ctx, ReceiveConfig{WHIP: w, Out: t.TempDir(), Count: 1})
+	url := within(t, urls, "the WHIP endpoint")
+	if !strings.HasPrefix(url, "https://") {
+		t.Fatalf("endpoint URL %s; want https://", url)
+	}
+	src := testdata("vp8.ivf")
+	// An unpinned client refuses the certificate, with a way forward.
+	_, err = Send(ctx, SendConfig{WHIP: &WHIPConfig{URL: url + "/tls"}, Files: []string{src}})
+	if err == nil || !strings.Contains(err.Error(), "certificate") || !strings.Contains(err.Error(), "--pin-sha256") {
+		t.Fatalf("send to a self-signed endpoint without --ca or --pin-sha256: %v", err)
+	}
+	pinned, err := signal.ClientTLSOptions{PinSHA256: fp}.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: pinned}}
+	if _, err := Send(ctx, SendConfig{WHIP: &WHIPConfig{URL: url + "/tls", HTTP: client}, Files: []string{src}}); err != nil {
+		t.Fatal(err)
+	}
+	sameFrames(t, src, findFile(t, rep.wait(t), "tls", "video"))
 }

@@ -189,7 +189,7 @@ func (c *Client) do(ctx context.Context, method, url, ctype, body, ifMatch strin
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", c.Kind, err)
+		return nil, nil, fmt.Errorf("%s: %w", c.Kind, explain(ctx, err, url))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
@@ -197,7 +197,10 @@ func (c *Client) do(ctx context.Context, method, url, ctype, body, ifMatch strin
 		err = fmt.Errorf("response over %d bytes", maxResponse)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s %s: %w", c.Kind, method, url, err)
+		return nil, nil, fmt.Errorf("%s %s %s: %w", c.Kind, method, url, explain(ctx, err, url))
+	}
+	if resp.StatusCode == http.StatusBadRequest && strings.HasPrefix(url, "http:") && strings.Contains(string(b), "HTTP request to an HTTPS server") {
+		return nil, nil, fmt.Errorf("%s %s %s: %s; this endpoint speaks TLS: use %s", c.Kind, method, url, strings.TrimSpace(string(b)), "https"+strings.TrimPrefix(url, "http"))
 	}
 	return resp, b, nil
 }

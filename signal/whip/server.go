@@ -263,6 +263,11 @@ func (s *Server) watch(id string, e *entry) {
 	defer s.wg.Done()
 	select {
 	case <-e.sess.Done():
+		select {
+		case <-e.stop:
+			return // DELETE or Close ended it, and closed it
+		default:
+		}
 		s.mu.Lock()
 		if s.sessions[id] == e {
 			delete(s.sessions, id)
