@@ -143,6 +143,22 @@ func synthVP8(b *testing.B, bitrate int, seconds int) string {
 	return path
 }
 
+// reportStreams reports the frames the receivers of a 30 fps file of
+// seconds lost, and the CPU per stream (unit) second.
+func reportStreams(b *testing.B, reps []*Report, seconds int, cpu, wall time.Duration, unit string) {
+	lost := 0
+	for _, rep := range reps {
+		if rep == nil || len(rep.Tracks) == 0 {
+			lost += 30 * seconds
+			continue
+		}
+		lost += 30*seconds - int(rep.Tracks[0].Frames)
+	}
+	b.ReportMetric(float64(lost), "frames-lost")
+	b.ReportMetric(cpu.Seconds()/float64(len(reps)*seconds), "cpu-s/"+unit+"-s")
+	b.ReportMetric(wall.Seconds(), "wall-s")
+}
+
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -196,17 +212,7 @@ func BenchmarkStreams(b *testing.B) {
 				wg.Wait()
 				cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 				cancel()
-				lost := 0
-				for _, rep := range reps {
-					if rep == nil || len(rep.Tracks) == 0 {
-						lost += 30 * seconds
-						continue
-					}
-					lost += 30*seconds - int(rep.Tracks[0].Frames)
-				}
-				b.ReportMetric(float64(lost), "frames-lost")
-				b.ReportMetric(cpu.Seconds()/float64(n*seconds), "cpu-s/stream-s")
-				b.ReportMetric(wall.Seconds(), "wall-s")
+				reportStreams(b, reps, seconds, cpu, wall, "stream")
 			}
 		})
 	}

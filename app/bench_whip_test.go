@@ -119,17 +119,7 @@ func BenchmarkWHEPViewers(b *testing.B) {
 				}
 				cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 				cancel()
-				lost := 0
-				for _, rep := range reps {
-					if rep == nil || len(rep.Tracks) == 0 {
-						lost += 30 * seconds
-						continue
-					}
-					lost += 30*seconds - int(rep.Tracks[0].Frames)
-				}
-				b.ReportMetric(float64(lost), "frames-lost")
-				b.ReportMetric(cpu.Seconds()/float64(n*seconds), "cpu-s/viewer-s")
-				b.ReportMetric(wall.Seconds(), "wall-s")
+				reportStreams(b, reps, seconds, cpu, wall, "viewer")
 			}
 		})
 	}

@@ -20,14 +20,7 @@ func TestLiveSourceLateReceiver(t *testing.T) {
 	url := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cap, err := capture.Start(ctx, capture.Config{
-		Input: "-re -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000",
-		FPS:   30, Keyint: 15,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cap.Close()
+	cap := startTestCapture(t, ctx)
 	first := make(chan struct{}, 1)
 	early := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "live", Name: "early"}, Out: t.TempDir(), Duration: 5 * time.Second,
 		onFirstFrame: func() {
@@ -68,6 +61,22 @@ func TestLiveSourceLateReceiver(t *testing.T) {
 	if string(ef[0].Data) == string(lf[0].Data) {
 		t.Fatal("the late receiver's recording starts with the early one's first frame")
 	}
+}
+
+// startTestCapture runs ffmpeg's test pattern and tone at 30 fps, a
+// keyframe every 15 frames, until the test ends.
+func startTestCapture(t *testing.T, ctx context.Context) *capture.Capture {
+	t.Helper()
+	requireTool(t, "ffmpeg")
+	cap, err := capture.Start(ctx, capture.Config{
+		Input: "-re -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000",
+		FPS:   30, Keyint: 15,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cap.Close() })
+	return cap
 }
 
 // ffmpeg dying mid-stream ends the sender with ffmpeg's error.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/webrtc-cli/webrtc-cli/media"
-	"github.com/webrtc-cli/webrtc-cli/media/capture"
 	"github.com/webrtc-cli/webrtc-cli/peer"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
@@ -120,17 +119,9 @@ func kindOf(file string) string {
 // send --whep-listen with a live source: one capture shared by every
 // viewer, each starting at the next keyframe.
 func TestWHEPLiveViewers(t *testing.T) {
-	requireTool(t, "ffmpeg")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cap, err := capture.Start(ctx, capture.Config{
-		Input: "-re -f lavfi -i testsrc2=size=320x240:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000",
-		FPS:   30, Keyint: 15,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cap.Close()
+	cap := startTestCapture(t, ctx)
 	w, urls := listening()
 	sctx, stop := context.WithCancel(ctx)
 	sent := make(chan error, 1)

@@ -35,16 +35,23 @@ func (c *Client) explain(ctx context.Context, err error, resp *http.Response) er
 }
 
 // speaksTLS tells whether the server that failed a plain ws:// handshake
-// completes a TLS one instead. TLS servers answer a plain request with an
-// alert, a 400 or nothing, depending on their make; a handshake is the
-// one answer they all give.
+// completes a TLS one instead.
 func (c *Client) speaksTLS(ctx context.Context, err error) bool {
+	return SpeaksTLS(ctx, c.cfg.NetDial, c.url, err)
+}
+
+// SpeaksTLS tells whether the server of rawURL (ws:// or http://), which
+// failed a plain request with cause, completes a TLS handshake instead.
+// TLS servers answer a plain request with an alert, a 400 or nothing,
+// depending on their make; a handshake is the one answer they all give.
+// dial nil is net.Dialer's.
+func SpeaksTLS(ctx context.Context, dial func(ctx context.Context, network, addr string) (net.Conn, error), rawURL string, cause error) bool {
 	var oe *net.OpError
-	if ctx.Err() != nil || (errors.As(err, &oe) && oe.Op == "dial") {
+	if ctx.Err() != nil || (errors.As(cause, &oe) && oe.Op == "dial") {
 		return false // it never reached the server
 	}
-	u, perr := url.Parse(c.url)
-	if perr != nil {
+	u, err := url.Parse(rawURL)
+	if err != nil {
 		return false
 	}
 	port := u.Port()
@@ -53,7 +60,6 @@ func (c *Client) speaksTLS(ctx context.Context, err error) bool {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	dial := c.cfg.NetDial
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
 	}
