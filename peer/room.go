@@ -25,11 +25,11 @@ type Room struct {
 	byPeer    map[string]*Call
 	known     map[string]signal.PeerInfo // presence seen since the welcome
 	instances map[string]*Call           // the latest call with each remote process
+	// instance names this Room in its offers and answers (signal.Message's
+	// Instance): the same across reconnections and server restarts. One
+	// per Room, not per process: a test or the demo runs several.
+	instance string
 }
-
-// Instance names this process in its offers and answers (signal.Message's
-// Instance): the same across reconnections and server restarts.
-var Instance = strings.ToLower(rand.Text())
 
 // NewRoom drives calls for the room sig has joined as role.
 func NewRoom(sig *signal.Client, role signal.Role, calls *Calls, log *slog.Logger) *Room {
@@ -37,7 +37,7 @@ func NewRoom(sig *signal.Client, role signal.Role, calls *Calls, log *slog.Logge
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Room{sig: sig, role: role, calls: calls, log: log, byPeer: map[string]*Call{}, known: map[string]signal.PeerInfo{},
-		instances: map[string]*Call{}}
+		instances: map[string]*Call{}, instance: strings.ToLower(rand.Text())}
 }
 
 // Run handles signaling events until ctx is done or the client gives up,
@@ -176,7 +176,7 @@ func (r *Room) newCall(remote signal.PeerInfo, offerer bool) (*Call, error) {
 	for _, s := range r.sig.Welcome().ICEServers {
 		ice = append(ice, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
-	c, err := r.calls.New(Remote{ID: remote.ID, Name: remote.Name}, offerer, roomSignaling{r.sig, remote.ID}, ice)
+	c, err := r.calls.New(Remote{ID: remote.ID, Name: remote.Name}, offerer, roomSignaling{r.sig, remote.ID, r.instance}, ice)
 	if err != nil {
 		return nil, err
 	}
@@ -264,8 +264,9 @@ func (r *Room) peerInfo(id string) signal.PeerInfo {
 
 // roomSignaling is a call's Signaling through the room server.
 type roomSignaling struct {
-	sig *signal.Client
-	to  string
+	sig      *signal.Client
+	to       string
+	instance string
 }
 
 func (s roomSignaling) SendDescription(d webrtc.SessionDescription) error {
@@ -273,7 +274,7 @@ func (s roomSignaling) SendDescription(d webrtc.SessionDescription) error {
 	if d.Type == webrtc.SDPTypeOffer {
 		typ = signal.TypeOffer
 	}
-	return s.sig.Send(signal.Message{Type: typ, To: s.to, SDP: d.SDP, Instance: Instance})
+	return s.sig.Send(signal.Message{Type: typ, To: s.to, SDP: d.SDP, Instance: s.instance})
 }
 
 func (s roomSignaling) SendCandidate(c *webrtc.ICECandidateInit) error {
