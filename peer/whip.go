@@ -106,6 +106,9 @@ func (s *whipClientSignaling) SendDescription(d webrtc.SessionDescription) error
 	if err != nil {
 		return err
 	}
+	if sess.URL == "" {
+		s.call.Log.Info("the endpoint gave no session URL of its own: no trickling (the offer's candidates must do) and no DELETE at the end")
+	}
 	s.mu.Lock()
 	s.session = sess
 	s.inOffer = map[string]bool{}
@@ -384,6 +387,10 @@ func (b WHIPBackend) Start(ctx context.Context, name, offer string) (whip.Sessio
 	if !strings.Contains(offer, "\nm=") {
 		return nil, "", fmt.Errorf("%w: the offer has no media line (m=)", whip.ErrBadOffer)
 	}
+	offer, grouped, err := bundled(offer)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %v", whip.ErrBadOffer, err)
+	}
 	sig := &whipServerSignaling{}
 	id := newSessionID()
 	if name == "" {
@@ -395,6 +402,7 @@ func (b WHIPBackend) Start(ctx context.Context, name, offer string) (whip.Sessio
 	}
 	gathered := webrtc.GatheringCompletePromise(c.PC)
 	if err := c.HandleDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		c.End(err)
 		return nil, "", fmt.Errorf("%w: %v", whip.ErrBadOffer, unusableOffer(err))
 	}
 	if err := usable(c.PC); err != nil {
@@ -425,7 +433,40 @@ func (b WHIPBackend) Start(ctx context.Context, name, offer string) (whip.Sessio
 		case <-c.Context().Done():
 		}
 	}()
-	return whipSession{c}, c.PC.LocalDescription().SDP, nil
+	answer := c.PC.LocalDescription().SDP
+	if grouped {
+		answer = bundleLine.ReplaceAllLiteralString(answer, "")
+	}
+	return whipSession{c}, answer, nil
+}
+
+var (
+	bundleLine = regexp.MustCompile(`(?m)^a=group:BUNDLE[^\r\n]*\r?\n`)
+	mediaLine  = regexp.MustCompile(`(?m)^m=[a-z]+ (\d+) `)
+)
+
+// bundled makes an offer pion can answer: pion takes only bundled media,
+// and GStreamer's webrtcbin offers a lone m-line without a BUNDLE group.
+// One m-line is put in a group of its own (the same transport either
+// way; grouped says so, and the answer's group line must go); several
+// without BUNDLE are refused, as RFC 9725 has clients use it.
+func bundled(offer string) (_ string, grouped bool, err error) {
+	if strings.Contains(offer, "\na=group:BUNDLE") {
+		return offer, false, nil
+	}
+	if n := len(mediaLine.FindAllString(offer, -1)); n > 1 {
+		return "", false, fmt.Errorf("the offer has %d media lines and no BUNDLE group; WHIP clients bundle their media (RFC 9725 §4.2, RFC 9143)", n)
+	}
+	mid := sdpValue(offer, "mid")
+	if mid == "" {
+		return "", false, errors.New("the offer's media line has no a=mid")
+	}
+	i := strings.Index(offer, "\nm=") + 1
+	eol := "\n"
+	if strings.Contains(offer, "\r\n") {
+		eol = "\r\n"
+	}
+	return offer[:i] + "a=group:BUNDLE " + mid + eol + offer[i:], true, nil
 }
 
 // unusableOffer says what pion refused in an offer, in a person's words
@@ -442,6 +483,15 @@ func unusableOffer(err error) string {
 // usable checks that the answer sends or receives something: an offer
 // whose codecs all went unmatched leaves every transceiver inactive.
 func usable(pc *webrtc.PeerConnection) error {
+	if local := pc.LocalDescription(); local != nil {
+		taken := false
+		for _, m := range mediaLine.FindAllStringSubmatch(local.SDP, -1) {
+			taken = taken || m[1] != "0"
+		}
+		if !taken {
+			return errors.New("we could take none of the offer's media lines (no codec we speak, or media we cannot bundle)")
+		}
+	}
 	for _, t := range pc.GetTransceivers() {
 		if t.Direction() != webrtc.RTPTransceiverDirectionInactive && t.Mid() != "" {
 			if t.Sender() != nil && t.Sender().Track() != nil {
