@@ -96,7 +96,12 @@ func (c *Client) Offer(ctx context.Context, offer string) (*ClientSession, error
 		if err != nil {
 			return nil, fmt.Errorf("%s endpoint: bad Location %q: %w", c.Kind, loc, err)
 		}
-		s.URL = u.String()
+		// Some servers (pion's example) give the endpoint itself: they
+		// have no session resource, and a PATCH or DELETE there would be
+		// taken for another offer.
+		if u.String() != resp.Request.URL.String() {
+			s.URL = u.String()
+		}
 	}
 	return s, nil
 }

@@ -144,6 +144,7 @@ func TestClientAnswers(t *testing.T) {
 		wantURL string // after the server's URL
 	}{
 		{"text/plain without Location (pion's example)", &stub{status: 201, ctype: "text/plain; charset=utf-8", body: testAnswer}, nil, ""},
+		{"Location is the endpoint (pion's example): no session resource", &stub{status: 201, ctype: "text/plain", loc: "/api/whip", body: testAnswer}, nil, ""},
 		{"200 with a relative Location", &stub{status: 200, ctype: "application/sdp", loc: "sessions/1", body: testAnswer}, nil, "/api/sessions/1"},
 		{"no Content-Type", &stub{status: 201, loc: "/s/1", body: testAnswer}, nil, "/s/1"},
 		{"HTML", &stub{status: 200, ctype: "text/html", body: "<html>"}, ErrNoAnswer, ""},
