@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -90,7 +91,11 @@ func testWHIPAndWHEP(t *testing.T, net peer.NetOptions, pairs [][]string) {
 			w, urls := listening()
 			sent := make(chan error, 1)
 			go func() {
-				_, err := Send(ctx, SendConfig{WHIP: w, Files: paths, Receivers: 1, Net: net})
+				rep, err := Send(ctx, SendConfig{WHIP: w, Files: paths, Receivers: 1, Net: net})
+				// send's final line: tracks are inputs, not track-peer pairs.
+				if err == nil && (len(rep.Inputs) != len(paths) || rep.Peers() != 1 || len(rep.Tracks) != len(paths)) {
+					err = fmt.Errorf("report: %d inputs, %d peers, %d tracks; want %d, 1, %d", len(rep.Inputs), rep.Peers(), len(rep.Tracks), len(paths), len(paths))
+				}
 				sent <- err
 			}()
 			url := within(t, urls, "the WHEP endpoint")
