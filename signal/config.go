@@ -21,6 +21,15 @@ type ServerConfig struct {
 	// its session at once.
 	NoResume bool
 
+	// Redis, when set (redis:// or rediss://, user and password in the
+	// URL), makes this server one instance of a cluster: every instance
+	// given the same Redis serves the same rooms.
+	Redis string
+	// HeartbeatInterval is how often an instance says it is alive;
+	// HeartbeatTimeout how long the others wait before treating its
+	// peers as dropped connections. Defaults 1 s and 5 s.
+	HeartbeatInterval, HeartbeatTimeout time.Duration
+
 	// JoinTimeout is how long a connection may stay open without joining
 	// a room; default 10 s, negative disables.
 	JoinTimeout time.Duration
@@ -96,6 +105,8 @@ func (c ServerConfig) withDefaults() ServerConfig {
 		c.Rate = 50
 	}
 	defDur(&c.ResumeWindow, 30*time.Second)
+	defDur(&c.HeartbeatInterval, time.Second)
+	defDur(&c.HeartbeatTimeout, 5*time.Second)
 	if c.JoinTimeout == 0 {
 		c.JoinTimeout = 10 * time.Second
 	}

@@ -326,3 +326,10 @@ func isExpectedNetErr(err error) bool {
 	var ce *websocket.CloseError
 	return errors.As(err, &ce) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
+
+// closed reports whether the connection takes no more writes.
+func (c *conn) closed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dead
+}

@@ -15,6 +15,10 @@ const (
 	CodeRateLimited   = "rate-limited"
 	CodeTooLarge      = "too-large"
 	CodeServerFull    = "server-full"
+	// CodeUnavailable: a cluster instance cannot reach Redis, so it
+	// cannot take joins without splitting rooms; try again or another
+	// instance.
+	CodeUnavailable = "unavailable"
 )
 
 // WebSocket close codes the server uses.
@@ -39,6 +43,7 @@ var (
 	ErrRateLimited   = errors.New("signal: rate limited")
 	ErrTooLarge      = errors.New("signal: message too large")
 	ErrServerFull    = errors.New("signal: server full")
+	ErrUnavailable   = errors.New("signal: server unavailable")
 
 	ErrClosed = errors.New("signal: client closed")
 	// ErrDisconnected: the connection is gone and the client will not
@@ -83,4 +88,5 @@ var codeErrors = map[string]error{
 	CodeRateLimited:   ErrRateLimited,
 	CodeTooLarge:      ErrTooLarge,
 	CodeServerFull:    ErrServerFull,
+	CodeUnavailable:   ErrUnavailable,
 }

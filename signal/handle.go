@@ -199,6 +199,11 @@ func (c *conn) join(in *inbound, d dialect) (fatal bool) {
 	case CodeRoomFull:
 		c.sendError(code, fmt.Sprintf("room %q is full (%d peers)", req.room, c.srv.cfg.RoomSize), TypeJoin)
 		return false
+	case CodeUnavailable:
+		c.sendError(code, "this server cannot reach its cluster's Redis: try again, or another instance", TypeJoin)
+		return false
+	case CodeNotJoined:
+		return false // the connection went while the join was being made
 	default:
 		c.sendError(code, "already in a room; send leave first", TypeJoin)
 		return false

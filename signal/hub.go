@@ -16,6 +16,10 @@ type peer struct {
 	seq     uint64 // join order, for the role dialect's "most recent receiver"
 	partner string // role dialect: the last offer partner
 
+	// home is the cluster instance of a peer of another instance: it
+	// has no conn here, and what is sent to it goes there.
+	home string
+
 	conn         *conn // nil while disconnected
 	resume       string
 	pending      [][]byte
@@ -26,12 +30,20 @@ type peer struct {
 type room struct {
 	name  string
 	peers map[string]*peer
+	// local counts the peers of this instance; joining, its joins
+	// waiting for Redis. A room with neither is forgotten. gone are the
+	// peers of other instances that left while joins were waiting, whose
+	// join replies may still list them.
+	local   int
+	joining int
+	gone    map[string]bool
 }
 
 // hub holds the rooms. One mutex guards all of it: every critical section
 // is a few map operations and non-blocking enqueues, never I/O.
 type hub struct {
-	srv *Server
+	srv     *Server
+	cluster *cluster // nil for a single server
 
 	mu      sync.Mutex
 	rooms   map[string]*room
@@ -84,10 +96,11 @@ func (h *hub) release(p *peer) [][]byte {
 	return msgs
 }
 
-// broadcast sends presence to the native peers of r other than except.
+// broadcast sends presence to the native peers of r other than except
+// (this instance's: the cluster tells the others').
 func (h *hub) broadcast(r *room, except *peer, data []byte) {
 	for _, q := range r.peers {
-		if q != except && q.dialect == dialectNative {
+		if q != except && q.dialect == dialectNative && q.home == "" {
 			h.deliver(q, data)
 		}
 	}
@@ -112,6 +125,12 @@ func (h *hub) join(c *conn, req joinReq) (p *peer, resumed bool, code string) {
 		h.takeOver(c, old)
 		h.greet(old, true)
 		return old, true, ""
+	}
+	if h.cluster != nil {
+		return h.clusterJoin(c, req)
+	}
+	if h.srv.cfg.Redis != "" {
+		return nil, false, CodeUnavailable // a Redis URL it could not use
 	}
 	r := h.rooms[req.room]
 	if r == nil {
@@ -243,6 +262,14 @@ func (h *hub) end(p *peer) {
 	h.release(p)
 	p.room = nil
 	h.srv.metrics.peers.Dec()
+	if h.cluster != nil {
+		r.local--
+		h.cluster.leave(r.name, p.id)
+		h.broadcast(r, nil, encodePeerLeft(p.id))
+		h.forgetIfRemote(r)
+		h.srv.log.Info("peer left", "id", p.id, "room", r.name)
+		return
+	}
 	if len(r.peers) == 0 {
 		delete(h.rooms, r.name)
 		h.srv.metrics.rooms.Dec()
@@ -279,6 +306,11 @@ func (h *hub) relay(c *conn, r *relay, pick target) string {
 		return CodeUnknownPeer
 	}
 	r.to = dst.id
+	if dst.home != "" {
+		h.cluster.forward(dst.home, p.room.name, r)
+		h.srv.metrics.relayedBy[r.kind].Inc()
+		return ""
+	}
 	if b := r.render(dst); b != nil {
 		h.deliver(dst, b)
 	}

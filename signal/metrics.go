@@ -24,6 +24,13 @@ type metrics struct {
 	queueBytes   prometheus.Gauge
 	perIPRefused prometheus.Counter
 
+	// With --redis.
+	clusterPeers   prometheus.Gauge
+	redisPublished prometheus.Counter
+	redisReceived  prometheus.Counter
+	redisLatency   prometheus.Histogram
+	redisErrors    prometheus.Counter
+
 	// Resolved once: a label lookup per relayed message would cost a map
 	// access and a lock on the hot path.
 	relayedBy map[string]prometheus.Counter
@@ -34,7 +41,7 @@ var relayTypes = []string{TypeOffer, TypeAnswer, TypeCandidate, TypeBye}
 
 var errorCodes = []string{
 	CodeBadJSON, CodeBadMessage, CodeUnknownType, CodeNotJoined, CodeAlreadyJoined,
-	CodeUnknownPeer, CodeRoomFull, CodeUnauthorized, CodeRateLimited, CodeTooLarge, CodeServerFull,
+	CodeUnknownPeer, CodeRoomFull, CodeUnauthorized, CodeRateLimited, CodeTooLarge, CodeServerFull, CodeUnavailable,
 }
 
 func newMetrics() *metrics {
@@ -74,11 +81,28 @@ func newMetrics() *metrics {
 		perIPRefused: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Name: "per_ip_refused_total", Help: "WebSocket upgrades refused with HTTP 429 because the client address had its connection limit.",
 		}),
+		clusterPeers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "cluster_peers", Help: "Peers of other instances in the rooms of this one's peers (--redis).",
+		}),
+		redisPublished: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "redis_published_total", Help: "Messages this instance published to other instances through Redis.",
+		}),
+		redisReceived: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "redis_received_total", Help: "Messages this instance received from other instances through Redis.",
+		}),
+		redisLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Name: "redis_roundtrip_seconds", Help: "Round trips of this instance's ordered Redis pipeline.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}),
+		redisErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "redis_errors_total", Help: "Redis commands, heartbeats and subscriptions that failed.",
+		}),
 		relayedBy: map[string]prometheus.Counter{},
 		errorsBy:  map[string]prometheus.Counter{},
 	}
 	m.registry.MustRegister(m.connections, m.rooms, m.peers, m.relayed, m.errors,
 		m.joins, m.resumes, m.slowDrops, m.queueDrops, m.queueBytes, m.perIPRefused,
+		m.clusterPeers, m.redisPublished, m.redisReceived, m.redisLatency, m.redisErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, t := range relayTypes {
 		m.relayedBy[t] = m.relayed.WithLabelValues(t)

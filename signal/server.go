@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/redis/go-redis/v9"
 )
 
 // Server is the signaling server: an http.Handler for /ws (and upgrades on
@@ -34,6 +35,8 @@ type Server struct {
 
 	origins map[string]bool // AllowOrigins and PublicURLs, by originKey
 
+	clusterErr error // a --redis that could not be used at all
+
 	onClosed func() // tests: a connection has been let go
 }
 
@@ -46,6 +49,16 @@ func NewServer(cfg ServerConfig) *Server {
 		s.origins[originKey(o)] = true
 	}
 	s.hub = newHub(s)
+	if cfg.Redis != "" {
+		cl, err := newCluster(s, cfg.Redis)
+		if err != nil {
+			// CheckRedisURL tells callers first; a server that was
+			// given a bad one refuses every join rather than split rooms.
+			s.clusterErr = err
+			s.log.Error("not joining the cluster", "err", err)
+		}
+		s.hub.cluster = cl
+	}
 	s.upgrader = websocket.Upgrader{
 		// Small read buffers and pooled write buffers keep an idle
 		// connection cheap; messages are a few KB at most.
@@ -58,6 +71,15 @@ func NewServer(cfg ServerConfig) *Server {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/ws", s.serveWS)
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.clusterHealth(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, err)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	s.mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
@@ -178,6 +200,9 @@ func (s *Server) Close(ctx context.Context) error {
 	s.hub.closeAll()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
+	if cl := s.hub.cluster; cl != nil {
+		defer cl.close(ctx) // after the connections: their leaves go first
+	}
 	grace := time.NewTimer(time.Second)
 	defer grace.Stop()
 	select {
@@ -196,6 +221,29 @@ func (s *Server) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// clusterHealth says why this instance cannot serve as part of its
+// cluster, or nil (also for a single server).
+func (s *Server) clusterHealth() error {
+	switch {
+	case s.clusterErr != nil:
+		return s.clusterErr
+	case s.hub.cluster != nil && !s.hub.cluster.ready.Load():
+		return errors.New("redis unreachable: not taking joins")
+	}
+	return nil
+}
+
+// ClusterReady reports whether a server with ServerConfig.Redis can take
+// joins (its Redis answers); a single server always can.
+func (s *Server) ClusterReady() bool { return s.clusterHealth() == nil }
+
+// CheckRedisURL reports whether url is a Redis URL ServerConfig.Redis
+// takes.
+func CheckRedisURL(url string) error {
+	_, err := redis.ParseURL(url)
+	return err
 }
 
 // ListenAndServe serves on addr (HTTPS when cfg.TLS is set) until ctx is

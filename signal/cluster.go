@@ -1,0 +1,476 @@
+package signal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A cluster makes several Servers one through Redis. Each instance keeps
+// its own peers (their connections, resume windows and queues) as a
+// single server does, and Redis holds what they share:
+//
+//	wcli:room:ROOM     hash, member id -> "HOME|SEQ|ROLE|DIALECT|NAME"
+//	wcli:ipeers:INST   set of "ROOM\nID" an instance hosts
+//	wcli:alive:INST    the instance's heartbeat, expiring
+//	wcli:detached      sorted set of "ROOM\nID" of a dead instance, by when
+//	                   their resume window ends
+//	wcli:seq           join order, for the role dialect
+//
+// and each instance listens on its channel wcli:i:INST. Joins and leaves
+// are Lua scripts that change the room and publish the change to the
+// instances of the other members in one step, so a room is never over its
+// size and every member hears of every change exactly once. An instance
+// sends all it publishes, scripts and relayed messages, in order over one
+// connection, and reads its channel on one: messages from one peer to
+// another keep their order, and a peer-joined goes before anything its
+// peer sends.
+type cluster struct {
+	srv  *Server
+	rdb  *redis.Client
+	self string
+	log  *slog.Logger
+
+	cmds       chan *clusterCmd
+	ready      atomic.Bool // Redis answers and our channel is subscribed
+	subscribed atomic.Bool
+	beating    atomic.Bool // the last heartbeat was written
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	stopped    chan struct{} // the ordered sender has ended
+	sub        *redis.PubSub
+}
+
+// clusterCmd is a command for the ordered connection: a script, or a
+// PUBLISH when script is nil.
+type clusterCmd struct {
+	script string
+	keys   []string
+	args   []any
+	reply  chan clusterReply // nil when nobody waits
+}
+
+type clusterReply struct {
+	val any
+	err error
+}
+
+const (
+	keyPrefix       = "wcli:"
+	clusterQueueLen = 1 << 16
+)
+
+func roomKey(room string) string   { return keyPrefix + "room:" + room }
+func instChannel(id string) string { return keyPrefix + "i:" + id }
+
+// newCluster connects to the Redis at url (redis:// or rediss://, user and
+// password in the URL). It connects in the background: ready says when
+// joins can be taken.
+func newCluster(s *Server, url string) (*cluster, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis URL: %w", err)
+	}
+	opt.ClientName = "webrtc-cli"
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &cluster{srv: s, rdb: redis.NewClient(opt), self: newID(), log: s.log.With("instance", ""),
+		cmds: make(chan *clusterCmd, clusterQueueLen), ctx: ctx, cancel: cancel, stopped: make(chan struct{})}
+	c.log = s.log.With("instance", c.self)
+	c.sub = c.rdb.Subscribe(ctx, instChannel(c.self))
+	c.wg.Add(3)
+	go c.sendLoop()
+	go c.receiveLoop(c.sub)
+	go c.heartbeatLoop()
+	return c, nil
+}
+
+// close stops the instance's part of the cluster: what is queued is sent
+// (bounded by ctx), its heartbeat and peer set go.
+func (c *cluster) close(ctx context.Context) {
+	close(c.cmds)
+	select {
+	case <-c.stopped:
+	case <-ctx.Done():
+	}
+	dctx, cancel := context.WithTimeout(ctx, time.Second)
+	c.rdb.Del(dctx, keyPrefix+"alive:"+c.self)
+	cancel()
+	c.cancel()
+	c.sub.Close() // ends a Receive that ctx does not
+	c.wg.Wait()
+	c.rdb.Close()
+}
+
+// run queues cmd for the ordered connection and, when it has a reply
+// channel, waits for the answer.
+func (c *cluster) run(cmd *clusterCmd) clusterReply {
+	defer func() { recover() }() // a send on cmds after close: shutting down
+	c.cmds <- cmd
+	if cmd.reply == nil {
+		return clusterReply{}
+	}
+	select {
+	case r := <-cmd.reply:
+		return r
+	case <-c.ctx.Done():
+		return clusterReply{err: c.ctx.Err()}
+	}
+}
+
+// sendLoop runs the queued commands in order on one connection, as many
+// at a time as are queued, in one pipeline.
+func (c *cluster) sendLoop() {
+	defer c.wg.Done()
+	defer close(c.stopped)
+	conn := c.rdb.Conn()
+	defer conn.Close()
+	for cmd := range c.cmds {
+		batch := []*clusterCmd{cmd}
+	more:
+		for len(batch) < 256 {
+			select {
+			case next, ok := <-c.cmds:
+				if !ok {
+					break more
+				}
+				batch = append(batch, next)
+			default:
+				break more
+			}
+		}
+		c.flush(conn, batch)
+	}
+}
+
+func (c *cluster) flush(conn *redis.Conn, batch []*clusterCmd) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	results := make([]redis.Cmder, len(batch))
+	start := time.Now()
+	_, err := conn.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, cmd := range batch {
+			if cmd.script == "" {
+				results[i] = p.Publish(ctx, cmd.keys[0], cmd.args[0])
+			} else {
+				results[i] = p.Eval(ctx, cmd.script, cmd.keys, cmd.args...)
+			}
+		}
+		return nil
+	})
+	c.srv.metrics.redisLatency.Observe(time.Since(start).Seconds())
+	if err != nil && !errors.Is(err, redis.Nil) {
+		c.srv.metrics.redisErrors.Inc()
+		c.log.Warn("redis command failed", "err", err, "commands", len(batch))
+	}
+	for i, cmd := range batch {
+		if cmd.script == "" {
+			c.srv.metrics.redisPublished.Inc()
+		}
+		if cmd.reply == nil {
+			continue
+		}
+		r := clusterReply{err: results[i].Err()}
+		if ev, ok := results[i].(*redis.Cmd); ok && r.err == nil {
+			r.val = ev.Val()
+		}
+		cmd.reply <- r
+	}
+}
+
+// receiveLoop applies what other instances publish to our channel, in
+// order.
+func (c *cluster) receiveLoop(sub *redis.PubSub) {
+	defer c.wg.Done()
+	defer sub.Close()
+	for {
+		msg, err := sub.Receive(c.ctx)
+		if c.ctx.Err() != nil {
+			return
+		}
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			c.log.Debug("listening on the cluster channel", "channel", m.Channel)
+			c.subscribed.Store(true)
+			c.updateReady()
+		case *redis.Message:
+			c.srv.metrics.redisReceived.Inc()
+			c.apply(m.Payload)
+		default:
+			if err != nil {
+				c.subscribed.Store(false)
+				c.updateReady()
+				c.srv.metrics.redisErrors.Inc()
+				c.log.Warn("redis: the cluster channel is down; retrying", "err", err)
+				select {
+				case <-time.After(500 * time.Millisecond):
+				case <-c.ctx.Done():
+					return
+				}
+			}
+		}
+	}
+}
+
+func (c *cluster) updateReady() {
+	ok := c.subscribed.Load() && c.beating.Load()
+	if c.ready.Swap(ok) != ok {
+		if ok {
+			c.log.Info("redis reachable: serving as part of the cluster")
+		} else {
+			c.log.Warn("redis unreachable: refusing joins until it is back")
+		}
+	}
+}
+
+// heartbeatLoop keeps our alive key and finds the instances that died.
+func (c *cluster) heartbeatLoop() {
+	defer c.wg.Done()
+	t := time.NewTicker(c.srv.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(c.ctx, c.srv.cfg.HeartbeatInterval)
+		err := c.rdb.Set(ctx, keyPrefix+"alive:"+c.self, strconv.FormatInt(time.Now().UnixMilli(), 10), c.srv.cfg.HeartbeatTimeout).Err()
+		if err == nil {
+			c.reap(ctx)
+		}
+		cancel()
+		if c.ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			c.srv.metrics.redisErrors.Inc()
+		}
+		c.beating.Store(err == nil)
+		c.updateReady()
+		select {
+		case <-t.C:
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// reap detaches the peers of the instances hosting members of our rooms
+// whose heartbeat has expired, and ends those whose resume window is
+// over. Any instance may; the scripts make it happen once.
+func (c *cluster) reap(ctx context.Context) {
+	for _, home := range c.srv.hub.remoteHomes() {
+		n, err := c.rdb.Eval(ctx, reapScript, nil, home, time.Now().Add(c.srv.cfg.ResumeWindow).UnixMilli()).Int()
+		if err != nil {
+			c.log.Warn("redis: reaping an instance failed", "dead", home, "err", err)
+			continue
+		}
+		if n > 0 {
+			c.log.Info("an instance stopped answering; its peers' resume window is open", "dead", home, "peers", n)
+		}
+	}
+	if err := c.rdb.Eval(ctx, sweepScript, nil, time.Now().UnixMilli()).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		c.log.Warn("redis: ending expired sessions failed", "err", err)
+	}
+}
+
+// member is what Redis holds of a peer.
+type member struct {
+	id, home string
+	seq      uint64
+	role     Role
+	dialect  dialect
+	name     string
+}
+
+func memberValue(home string, p *peer) string {
+	return fmt.Sprintf("%s|%d|%s|%d|%s", home, p.seq, p.role, p.dialect, p.name)
+}
+
+func parseMember(id, v string) (member, bool) {
+	f := strings.SplitN(v, "|", 5)
+	if len(f) != 5 {
+		return member{}, false
+	}
+	seq, err1 := strconv.ParseUint(f[1], 10, 64)
+	d, err2 := strconv.Atoi(f[3])
+	if err1 != nil || err2 != nil {
+		return member{}, false
+	}
+	return member{id: id, home: f[0], seq: seq, role: Role(f[2]), dialect: dialect(d), name: f[4]}, true
+}
+
+var errRoomFull = errors.New("room full")
+
+// join adds p to its room in Redis, unless the room is full, and tells the
+// other members' instances. It returns the members before p.
+func (c *cluster) join(room string, p *peer) ([]member, uint64, error) {
+	r := c.run(&clusterCmd{script: joinScript, keys: []string{roomKey(room)},
+		args: []any{p.id, fmt.Sprintf("|%s|%d|%s", p.role, p.dialect, p.name), c.srv.cfg.RoomSize, c.self, room}, reply: make(chan clusterReply, 1)})
+	if r.err != nil {
+		return nil, 0, r.err
+	}
+	vals, ok := r.val.([]any)
+	if !ok || len(vals) == 0 {
+		return nil, 0, errRoomFull
+	}
+	seq, _ := vals[0].(int64)
+	var ms []member
+	for i := 1; i+1 < len(vals); i += 2 {
+		id, _ := vals[i].(string)
+		v, _ := vals[i+1].(string)
+		if m, ok := parseMember(id, v); ok {
+			ms = append(ms, m)
+		}
+	}
+	return ms, uint64(seq), nil
+}
+
+// leave removes id from room in Redis and tells the other members'
+// instances; it does not wait.
+func (c *cluster) leave(room, id string) {
+	c.run(&clusterCmd{script: leaveScript, keys: []string{roomKey(room)}, args: []any{id, c.self, room}})
+}
+
+// wire is a relayed message between instances.
+type wire struct {
+	Kind   string          `json:"k"`
+	From   string          `json:"f"`
+	To     string          `json:"t"`
+	Room   string          `json:"r"`
+	SDP    json.RawMessage `json:"s,omitempty"`
+	Desc   json.RawMessage `json:"d,omitempty"`
+	Cand   json.RawMessage `json:"c,omitempty"`
+	Native string          `json:"n,omitempty"`
+}
+
+// forward sends r to its recipient's instance home.
+func (c *cluster) forward(home, room string, r *relay) {
+	w := wire{Kind: r.kind, From: r.from, To: r.to, Room: room, SDP: r.sdp, Desc: r.desc, Cand: r.cand}
+	if r.native != nil {
+		w.Native = string(r.native)
+	}
+	b, _ := json.Marshal(w)
+	c.run(&clusterCmd{keys: []string{instChannel(home)}, args: []any{append([]byte("m\n"), b...)}})
+}
+
+// apply handles one message from another instance.
+func (c *cluster) apply(payload string) {
+	kind, rest, _ := strings.Cut(payload, "\n")
+	switch kind {
+	case "j": // ROOM\nID\nVALUE
+		f := strings.SplitN(rest, "\n", 3)
+		if len(f) != 3 {
+			return
+		}
+		if m, ok := parseMember(f[1], f[2]); ok {
+			c.srv.hub.remoteJoined(f[0], m)
+		}
+	case "l": // ROOM\nID
+		room, id, _ := strings.Cut(rest, "\n")
+		c.srv.hub.remoteLeft(room, id)
+	case "m":
+		var w wire
+		if json.Unmarshal([]byte(rest), &w) != nil {
+			return
+		}
+		r := &relay{kind: w.Kind, from: w.From, to: w.To, sdp: w.SDP, desc: w.Desc, cand: w.Cand}
+		if w.Native != "" {
+			r.native = []byte(w.Native)
+		}
+		c.srv.hub.remoteRelay(w.Room, r)
+	}
+}
+
+// joinScript: KEYS room; ARGV id, "|ROLE|DIALECT|NAME", room size, our
+// instance, room name. It returns nothing when the room is full, else the
+// new peer's seq and the members before it (id, value, ...).
+const joinScript = `
+local room = KEYS[1]
+if redis.call('HLEN', room) >= tonumber(ARGV[3]) then return {} end
+local seq = redis.call('INCR', 'wcli:seq')
+local value = ARGV[4] .. '|' .. seq .. ARGV[2]
+local members = redis.call('HGETALL', room)
+redis.call('HSET', room, ARGV[1], value)
+redis.call('SADD', 'wcli:ipeers:' .. ARGV[4], ARGV[5] .. '\n' .. ARGV[1])
+local event = 'j\n' .. ARGV[5] .. '\n' .. ARGV[1] .. '\n' .. value
+local told = {[ARGV[4]] = true}
+for i = 2, #members, 2 do
+  local home = string.match(members[i], '^([^|]*)|')
+  if home ~= '' and not told[home] then
+    told[home] = true
+    redis.call('PUBLISH', 'wcli:i:' .. home, event)
+  end
+end
+local out = {seq}
+for i = 1, #members do out[#out + 1] = members[i] end
+return out
+`
+
+// leaveScript: KEYS room; ARGV id, our instance, room name.
+const leaveScript = `
+local room = KEYS[1]
+if redis.call('HDEL', room, ARGV[1]) == 0 then return 0 end
+redis.call('SREM', 'wcli:ipeers:' .. ARGV[2], ARGV[3] .. '\n' .. ARGV[1])
+local event = 'l\n' .. ARGV[3] .. '\n' .. ARGV[1]
+local told = {[ARGV[2]] = true}
+for _, v in ipairs(redis.call('HVALS', room)) do
+  local home = string.match(v, '^([^|]*)|')
+  if home ~= '' and not told[home] then
+    told[home] = true
+    redis.call('PUBLISH', 'wcli:i:' .. home, event)
+  end
+end
+return 1
+`
+
+// reapScript: ARGV dead instance, when its peers' resume window ends
+// (ms). A live instance is left alone; a dead one's peers stay members,
+// detached (no home), until the window ends.
+const reapScript = `
+if redis.call('EXISTS', 'wcli:alive:' .. ARGV[1]) == 1 then return 0 end
+local key = 'wcli:ipeers:' .. ARGV[1]
+local entries = redis.call('SMEMBERS', key)
+local n = 0
+for _, e in ipairs(entries) do
+  local room, id = string.match(e, '^([^\n]*)\n(.*)$')
+  local v = redis.call('HGET', 'wcli:room:' .. room, id)
+  if v and string.match(v, '^([^|]*)|') == ARGV[1] then
+    redis.call('HSET', 'wcli:room:' .. room, id, string.gsub(v, '^[^|]*', '', 1))
+    redis.call('ZADD', 'wcli:detached', ARGV[2], e)
+    n = n + 1
+  end
+end
+redis.call('DEL', key)
+return n
+`
+
+// sweepScript: ARGV now (ms). Ends the detached peers whose window is
+// over, telling the other members' instances.
+const sweepScript = `
+local due = redis.call('ZRANGEBYSCORE', 'wcli:detached', '-inf', ARGV[1])
+for _, e in ipairs(due) do
+  redis.call('ZREM', 'wcli:detached', e)
+  local room, id = string.match(e, '^([^\n]*)\n(.*)$')
+  local key = 'wcli:room:' .. room
+  local v = redis.call('HGET', key, id)
+  if v and string.match(v, '^([^|]*)|') == '' then
+    redis.call('HDEL', key, id)
+    local event = 'l\n' .. room .. '\n' .. id
+    local told = {}
+    for _, w in ipairs(redis.call('HVALS', key)) do
+      local home = string.match(w, '^([^|]*)|')
+      if home ~= '' and not told[home] then
+        told[home] = true
+        redis.call('PUBLISH', 'wcli:i:' .. home, event)
+      end
+    end
+  end
+end
+return #due
+`

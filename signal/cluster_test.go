@@ -1,0 +1,214 @@
+package signal
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
+)
+
+// redisServer is a redis-server of the test's own, on a free loopback
+// port, without persistence.
+type redisServer struct {
+	url  string
+	port int
+	cmd  *exec.Cmd
+}
+
+func startRedis(t testing.TB) *redisServer {
+	t.Helper()
+	bin := mediatest.RequireTool(t, "redis-server")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	rs := &redisServer{url: fmt.Sprintf("redis://127.0.0.1:%d/0", port), port: port}
+	rs.start(t, bin)
+	t.Cleanup(rs.stop)
+	return rs
+}
+
+func (rs *redisServer) start(t testing.TB, bin string) {
+	t.Helper()
+	rs.cmd = exec.Command(bin, "--port", strconv.Itoa(rs.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning")
+	if err := rs.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", rs.port)})
+	defer rdb.Close()
+	deadline := time.Now().Add(wait)
+	for rdb.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server on port %d did not answer within %v", rs.port, wait)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a starting process: there is no event to wait on
+	}
+}
+
+func (rs *redisServer) stop() {
+	if rs.cmd != nil && rs.cmd.Process != nil {
+		rs.cmd.Process.Kill()
+		rs.cmd.Wait()
+	}
+}
+
+// clusterOf runs n servers on one Redis and waits until each takes joins.
+func clusterOf(t testing.TB, n int, cfg ServerConfig) ([]*Server, []string) {
+	t.Helper()
+	rs := startRedis(t)
+	cfg.Redis = rs.url
+	var srvs []*Server
+	var urls []string
+	for range n {
+		s, u := testServer(t, cfg)
+		srvs = append(srvs, s)
+		urls = append(urls, u)
+	}
+	for _, s := range srvs {
+		waitReady(t, s)
+	}
+	return srvs, urls
+}
+
+func waitReady(t testing.TB, s *Server) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !s.ClusterReady() {
+		if time.Now().After(deadline) {
+			t.Fatalf("instance not ready within %v: %v", wait, s.clusterHealth())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Peers on different instances see one room: welcome lists the whole
+// room, presence reaches everyone, messages are relayed with from
+// stamped, in order, and a departure is one peer-left.
+func TestClusterOneRoom(t *testing.T) {
+	_, urls := clusterOf(t, 3, ServerConfig{})
+	a := dialRaw(t, urls[0])
+	wa := a.join("r", RoleSender)
+	b := dialRaw(t, urls[1])
+	wb := b.join("r", RoleReceiver)
+	if peers := wb["peers"].([]any); len(peers) != 1 || peers[0].(obj)["id"] != idOf(wa) {
+		t.Fatalf("welcome on instance 2 lists %v; want the peer of instance 1", wb["peers"])
+	}
+	if j := a.expect(TypePeerJoined); j["peer"].(obj)["id"] != idOf(wb) {
+		t.Fatalf("peer-joined %v", j)
+	}
+	c := dialRaw(t, urls[2])
+	wc := c.join("r", RolePeer)
+	if len(wc["peers"].([]any)) != 2 {
+		t.Fatalf("third welcome lists %v", wc["peers"])
+	}
+	a.expect(TypePeerJoined)
+	b.expect(TypePeerJoined)
+
+	// Messages from b to a keep their order, of every type, and carry
+	// b's id however b labels itself.
+	for i := range 50 {
+		switch i % 3 {
+		case 0:
+			b.send(obj{"type": "offer", "to": idOf(wa), "sdp": fmt.Sprint("o", i), "from": "forged"})
+		case 1:
+			b.send(obj{"type": "candidate", "to": idOf(wa), "candidate": obj{"candidate": fmt.Sprint("c", i)}})
+		default:
+			b.send(obj{"type": "answer", "to": idOf(wa), "sdp": fmt.Sprint("a", i)})
+		}
+	}
+	for i := range 50 {
+		m := a.next()
+		if m["from"] != idOf(wb) {
+			t.Fatalf("message %d from %v; want %s", i, m["from"], idOf(wb))
+		}
+		got := fmt.Sprint(m["sdp"])
+		if i%3 == 1 {
+			got = fmt.Sprint(m["candidate"].(obj)["candidate"])
+		}
+		if want := fmt.Sprint([]string{"o", "c", "a"}[i%3], i); got != want {
+			t.Fatalf("message %d is %v; want %s", i, m, want)
+		}
+	}
+	b.send(obj{"type": "offer", "to": "nobody", "sdp": "x"})
+	b.expectError(CodeUnknownPeer)
+
+	b.send(obj{"type": "leave"})
+	for _, p := range []*raw{a, c} {
+		if l := p.expect(TypePeerLeft); l["id"] != idOf(wb) {
+			t.Fatalf("peer-left %v", l)
+		}
+		p.barrier() // and no second peer-left
+	}
+}
+
+// --room-size holds exactly under joins racing on three instances.
+func TestClusterRoomSizeExact(t *testing.T) {
+	_, urls := clusterOf(t, 3, ServerConfig{RoomSize: 3})
+	const n = 12
+	var wg sync.WaitGroup
+	results := make(chan string, n)
+	for i := range n {
+		c := dialRaw(t, urls[i%3])
+		wg.Go(func() {
+			c.send(obj{"type": "join", "room": "full", "role": "peer"})
+			m := c.next()
+			if m["type"] == TypeWelcome {
+				results <- "in"
+			} else {
+				results <- fmt.Sprint(m["code"])
+			}
+		})
+	}
+	wg.Wait()
+	close(results)
+	in := 0
+	for r := range results {
+		switch r {
+		case "in":
+			in++
+		case CodeRoomFull:
+		default:
+			t.Errorf("join answered %s", r)
+		}
+	}
+	if in != 3 {
+		t.Fatalf("%d joins admitted to a room of 3", in)
+	}
+}
+
+// An instance that cannot reach Redis refuses joins, rather than split
+// rooms, and says so on /healthz; /livez stays 200.
+func TestClusterRedisUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	_, url := testServer(t, ServerConfig{Redis: "redis://" + dead + "/0"})
+	c := dialRaw(t, url)
+	c.send(obj{"type": "join", "room": "r", "role": "peer"})
+	c.expectError(CodeUnavailable)
+	base := "http" + strings.TrimSuffix(strings.TrimPrefix(url, "ws"), "/ws")
+	for path, want := range map[string]int{"/healthz": 503, "/livez": 200} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %s; want %d", path, resp.Status, want)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package signal
+
+import "errors"
+
+// The hub's side of a cluster: the rooms of this instance's peers hold the
+// peers of other instances too (home set, no conn), as Redis and the
+// cluster channel report them.
+
+// detachedHome is the home of a peer whose instance died: it is inside its
+// resume window and nothing reaches it.
+const detachedHome = "-"
+
+// clusterJoin is join through Redis. Called with h.mu held; it lets go of
+// it while Redis answers.
+func (h *hub) clusterJoin(c *conn, req joinReq) (*peer, bool, string) {
+	if h.srv.clusterErr != nil || !h.cluster.ready.Load() {
+		return nil, false, CodeUnavailable
+	}
+	r := h.rooms[req.room]
+	if r == nil {
+		r = &room{name: req.room, peers: map[string]*peer{}}
+		h.rooms[req.room] = r
+		h.srv.metrics.rooms.Inc()
+	}
+	r.joining++
+	p := &peer{id: c.id, role: req.role, name: req.name, room: r, dialect: req.dialect, conn: c}
+	h.mu.Unlock()
+	members, seq, err := h.cluster.join(req.room, p)
+	h.mu.Lock()
+	r.joining--
+	if err != nil {
+		h.forgetIfRemote(r)
+		if errors.Is(err, errRoomFull) {
+			return nil, false, CodeRoomFull
+		}
+		h.srv.log.Warn("join through redis failed", "room", req.room, "err", err)
+		return nil, false, CodeUnavailable
+	}
+	if c.closed() {
+		// Gone while Redis answered: undo the join.
+		h.cluster.leave(req.room, p.id)
+		h.forgetIfRemote(r)
+		return nil, false, CodeNotJoined
+	}
+	for _, m := range members {
+		if r.peers[m.id] == nil && !r.gone[m.id] {
+			h.addRemote(r, m)
+		}
+	}
+	if r.joining == 0 {
+		r.gone = nil
+	}
+	p.seq = seq
+	if req.dialect == dialectNative {
+		p.resume = newID()
+		h.resumes[p.resume] = p
+	}
+	h.broadcast(r, nil, encodePeerJoined(p.info()))
+	r.peers[p.id] = p
+	r.local++
+	c.peer = p
+	h.srv.metrics.peers.Inc()
+	h.srv.metrics.joins.Inc()
+	h.greet(p, false)
+	return p, false, ""
+}
+
+func (h *hub) addRemote(r *room, m member) *peer {
+	home := m.home
+	if home == "" {
+		home = detachedHome
+	}
+	q := &peer{id: m.id, role: m.role, name: m.name, room: r, dialect: m.dialect, seq: m.seq, home: home}
+	r.peers[m.id] = q
+	h.srv.metrics.clusterPeers.Inc()
+	return q
+}
+
+// remoteJoined: another instance's peer m joined room.
+func (h *hub) remoteJoined(room string, m member) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[room]
+	if r == nil {
+		return
+	}
+	delete(r.gone, m.id)
+	if q := r.peers[m.id]; q != nil {
+		if q.home != "" && m.home != "" {
+			q.home = m.home
+		}
+		return
+	}
+	q := h.addRemote(r, m)
+	h.broadcast(r, nil, encodePeerJoined(q.info()))
+}
+
+// remoteLeft: another instance's peer id left room.
+func (h *hub) remoteLeft(room, id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[room]
+	if r == nil {
+		return
+	}
+	if r.joining > 0 {
+		if r.gone == nil {
+			r.gone = map[string]bool{}
+		}
+		r.gone[id] = true
+	}
+	q := r.peers[id]
+	if q == nil || q.home == "" {
+		return
+	}
+	delete(r.peers, id)
+	h.srv.metrics.clusterPeers.Dec()
+	h.broadcast(r, nil, encodePeerLeft(id))
+	h.forgetIfRemote(r)
+}
+
+// remoteRelay delivers a message another instance relayed to one of ours.
+func (h *hub) remoteRelay(room string, rl *relay) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[room]
+	if r == nil {
+		return
+	}
+	dst := r.peers[rl.to]
+	if dst == nil || dst.home != "" {
+		h.srv.log.Debug("relayed message for a peer not here", "to", rl.to, "room", room)
+		return
+	}
+	if b := rl.render(dst); b != nil {
+		h.deliver(dst, b)
+	}
+	h.srv.metrics.relayedBy[rl.kind].Inc()
+}
+
+// forgetIfRemote drops the view of a room with no peers of this instance
+// and no joins on the way. Called with h.mu held.
+func (h *hub) forgetIfRemote(r *room) {
+	if r.local > 0 || r.joining > 0 || h.rooms[r.name] != r {
+		return
+	}
+	h.srv.metrics.clusterPeers.Sub(float64(len(r.peers)))
+	delete(h.rooms, r.name)
+	h.srv.metrics.rooms.Dec()
+}
+
+// remoteHomes are the instances hosting peers of this one's rooms.
+func (h *hub) remoteHomes() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := map[string]bool{}
+	var homes []string
+	for _, r := range h.rooms {
+		for _, q := range r.peers {
+			if q.home != "" && q.home != detachedHome && !seen[q.home] {
+				seen[q.home] = true
+				homes = append(homes, q.home)
+			}
+		}
+	}
+	return homes
+}
