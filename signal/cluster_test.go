@@ -1,73 +1,21 @@
 package signal
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
+	"github.com/webrtc-cli/webrtc-cli/internal/redistest"
 )
-
-// redisServer is a redis-server of the test's own, on a free loopback
-// port, without persistence.
-type redisServer struct {
-	url  string
-	port int
-	cmd  *exec.Cmd
-}
-
-func startRedis(t testing.TB) *redisServer {
-	t.Helper()
-	bin := mediatest.RequireTool(t, "redis-server")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	rs := &redisServer{url: fmt.Sprintf("redis://127.0.0.1:%d/0", port), port: port}
-	rs.start(t, bin)
-	t.Cleanup(rs.stop)
-	return rs
-}
-
-func (rs *redisServer) start(t testing.TB, bin string) {
-	t.Helper()
-	rs.cmd = exec.Command(bin, "--port", strconv.Itoa(rs.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning")
-	if err := rs.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", rs.port)})
-	defer rdb.Close()
-	deadline := time.Now().Add(wait)
-	for rdb.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on port %d did not answer within %v", rs.port, wait)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a starting process: there is no event to wait on
-	}
-}
-
-func (rs *redisServer) stop() {
-	if rs.cmd != nil && rs.cmd.Process != nil {
-		rs.cmd.Process.Kill()
-		rs.cmd.Wait()
-	}
-}
 
 // clusterOf runs n servers on one Redis and waits until each takes joins.
 func clusterOf(t testing.TB, n int, cfg ServerConfig) ([]*Server, []string) {
 	t.Helper()
-	rs := startRedis(t)
-	cfg.Redis = rs.url
+	cfg.Redis = redistest.Start(t).URL
 	var srvs []*Server
 	var urls []string
 	for range n {
