@@ -44,11 +44,15 @@ type cluster struct {
 	ready      atomic.Bool // Redis answers and our channel is subscribed
 	subscribed atomic.Bool
 	beating    atomic.Bool // the last heartbeat was written
-	ctx        context.Context
-	cancel     context.CancelFunc
-	wg         sync.WaitGroup
-	stopped    chan struct{} // the ordered sender has ended
-	sub        *redis.PubSub
+	wasReady   atomic.Bool // ready at least once: a later ready is a recovery
+
+	mu      sync.Mutex
+	leaves  [][2]string // room, id: leaves Redis has not taken yet
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	stopped chan struct{} // the ordered sender has ended
+	sub     *redis.PubSub
 }
 
 // clusterCmd is a command for the ordered connection: a script, or a
@@ -176,6 +180,11 @@ func (c *cluster) flush(conn *redis.Conn, batch []*clusterCmd) {
 		if cmd.script == "" {
 			c.srv.metrics.redisPublished.Inc()
 		}
+		if cmd.script == leaveScript && results[i].Err() != nil && !errors.Is(results[i].Err(), redis.Nil) {
+			c.mu.Lock()
+			c.leaves = append(c.leaves, [2]string{cmd.args[2].(string), cmd.args[0].(string)})
+			c.mu.Unlock()
+		}
 		if cmd.reply == nil {
 			continue
 		}
@@ -226,6 +235,14 @@ func (c *cluster) updateReady() {
 	if c.ready.Swap(ok) != ok {
 		if ok {
 			c.log.Info("redis reachable: serving as part of the cluster")
+			if c.wasReady.Swap(true) {
+				// Back after an outage: Redis may have restarted empty.
+				c.wg.Add(1)
+				go func() {
+					defer c.wg.Done()
+					c.refill()
+				}()
+			}
 		} else {
 			c.log.Warn("redis unreachable: refusing joins until it is back")
 		}
@@ -337,6 +354,42 @@ func (c *cluster) leave(room, id string) {
 	c.run(&clusterCmd{script: leaveScript, keys: []string{roomKey(room)}, args: []any{id, c.self, room}})
 }
 
+// refill puts this instance's peers back into Redis after an outage (a
+// Redis that restarted empty has lost them), tells the other members'
+// instances, and learns the members the others put back; leaves that
+// failed meanwhile are made again.
+func (c *cluster) refill() {
+	c.mu.Lock()
+	leaves := c.leaves
+	c.leaves = nil
+	c.mu.Unlock()
+	for _, l := range leaves {
+		c.leave(l[0], l[1])
+	}
+	for room, locals := range c.srv.hub.localMembers() {
+		args := []any{c.self, room}
+		for _, p := range locals {
+			args = append(args, p.id, memberValue(c.self, p))
+		}
+		r := c.run(&clusterCmd{script: refillScript, keys: []string{roomKey(room)}, args: args, reply: make(chan clusterReply, 1)})
+		if r.err != nil {
+			c.log.Warn("redis: putting this instance's peers back failed", "room", room, "err", r.err)
+			continue
+		}
+		vals, _ := r.val.([]any)
+		var ms []member
+		for i := 0; i+1 < len(vals); i += 2 {
+			id, _ := vals[i].(string)
+			v, _ := vals[i+1].(string)
+			if m, ok := parseMember(id, v); ok && m.home != c.self {
+				ms = append(ms, m)
+			}
+		}
+		c.srv.hub.mergeRemote(room, ms)
+	}
+	c.log.Info("redis back: this instance's peers are in it again")
+}
+
 // wire is a relayed message between instances.
 type wire struct {
 	Kind   string          `json:"k"`
@@ -427,6 +480,27 @@ for _, v in ipairs(redis.call('HVALS', room)) do
   end
 end
 return 1
+`
+
+// refillScript: KEYS room; ARGV our instance, room name, then id, value
+// pairs of our peers in it. It puts them back, tells the other members'
+// instances of each, and returns the room (id, value, ...).
+const refillScript = `
+local room = KEYS[1]
+local homes = {}
+for _, v in ipairs(redis.call('HVALS', room)) do
+  local home = string.match(v, '^([^|]*)|')
+  if home ~= '' and home ~= ARGV[1] then homes[home] = true end
+end
+for i = 3, #ARGV, 2 do
+  local fresh = redis.call('HSET', room, ARGV[i], ARGV[i + 1])
+  redis.call('SADD', 'wcli:ipeers:' .. ARGV[1], ARGV[2] .. '\n' .. ARGV[i])
+  if fresh == 1 then
+    local event = 'j\n' .. ARGV[2] .. '\n' .. ARGV[i] .. '\n' .. ARGV[i + 1]
+    for home in pairs(homes) do redis.call('PUBLISH', 'wcli:i:' .. home, event) end
+  end
+end
+return redis.call('HGETALL', room)
 `
 
 // reapScript: ARGV dead instance, when its peers' resume window ends

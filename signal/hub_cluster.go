@@ -165,3 +165,35 @@ func (h *hub) remoteHomes() []string {
 	}
 	return homes
 }
+
+// localMembers are this instance's peers, by room.
+func (h *hub) localMembers() map[string][]*peer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string][]*peer{}
+	for name, r := range h.rooms {
+		for _, p := range r.peers {
+			if p.home == "" {
+				out[name] = append(out[name], p)
+			}
+		}
+	}
+	return out
+}
+
+// mergeRemote adds the members of other instances Redis lists for room
+// that this instance did not know, and tells its peers.
+func (h *hub) mergeRemote(room string, ms []member) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[room]
+	if r == nil {
+		return
+	}
+	for _, m := range ms {
+		if r.peers[m.id] == nil {
+			q := h.addRemote(r, m)
+			h.broadcast(r, nil, encodePeerJoined(q.info()))
+		}
+	}
+}
