@@ -3,11 +3,13 @@ package signal
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +18,14 @@ import (
 
 // ClientConfig configures a Client.
 type ClientConfig struct {
-	URL   string // ws://, wss://, http:// or https://; a bare host gets /ws
+	// URL is the signaling server: ws://, wss://, http:// or https://; a
+	// bare host gets /ws.
+	URL string
+	// URLs are more servers, after URL (which may then be empty): Dial
+	// tries them in order until one takes the join, and a lost connection
+	// reconnects to the next one, round robin, presenting the session's
+	// resume token (see Dial and Events).
+	URLs  []string
 	Room  string
 	Role  Role // default peer
 	Name  string
@@ -44,8 +53,8 @@ type ClientConfig struct {
 // reconnects and resumes by itself; Events delivers what the server sends.
 type Client struct {
 	cfg    ClientConfig
-	url    string
-	shown  string // url for messages, without secrets
+	urls   []string // the servers, in order
+	shown  []string // urls for messages, without secrets
 	dialer websocket.Dialer
 	log    *slog.Logger
 	events chan Message
@@ -61,6 +70,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	ws      *websocket.Conn // nil while reconnecting
+	cur     int             // the index in urls of ws's server, or of the last one
 	welcome Message
 	outbox  [][]byte // encoded messages sent while reconnecting; flushed after a resume
 	closed  bool     // Close was called
@@ -71,10 +81,28 @@ type Client struct {
 // welcome has arrived. A refused join returns an error wrapping the
 // server's *Error, which matches the sentinel of its code:
 // errors.Is(err, ErrUnauthorized), ErrRoomFull, ErrServerFull, ….
+//
+// With several servers (URL and URLs), Dial tries them in order. A server
+// that cannot be reached, or whose WebSocket handshake fails, is skipped
+// for the next one, and so is one that refuses for reasons of its own
+// (ErrServerFull, or a cluster instance's "unavailable"); any other
+// refusal (a bad token, a full room, …) is the answer, and Dial returns
+// it. When every server fails, the error names each and why, and matches
+// each one's errors.
 func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
-	u, err := wsURL(cfg.URL)
-	if err != nil {
-		return nil, err
+	var urls, shown []string
+	for _, raw := range append([]string{cfg.URL}, cfg.URLs...) {
+		if raw == "" {
+			continue
+		}
+		u, err := wsURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		urls, shown = append(urls, u), append(shown, redacted(u))
+	}
+	if len(urls) == 0 {
+		return nil, errors.New("signal: no server URL")
 	}
 	if cfg.Role == "" {
 		cfg.Role = RolePeer
@@ -92,7 +120,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
-		cfg: cfg, url: u, shown: redacted(u), log: cfg.Logger,
+		cfg: cfg, urls: urls, shown: shown, log: cfg.Logger,
 		dialer: websocket.Dialer{
 			TLSClientConfig:  cfg.TLS,
 			HandshakeTimeout: 10 * time.Second,
@@ -103,24 +131,69 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		events: make(chan Message, 64),
 		done:   make(chan struct{}),
 	}
-	ws, w, err := c.connect(ctx, "")
-	if err != nil {
-		return nil, err
+	var errs []error
+	for i := range urls {
+		ws, w, err := c.connect(ctx, i, "")
+		if err == nil {
+			c.ws, c.welcome, c.cur = ws, w, i
+			c.log.Info("signaling connected", "server", shown[i])
+			c.wg.Add(1)
+			go c.run(ws)
+			return c, nil
+		}
+		errs = append(errs, err)
+		if len(urls) == 1 || !elsewhere(err) {
+			return nil, fmt.Errorf("signal: %w", err)
+		}
+		if ctx.Err() != nil {
+			break // no time left for the others
+		}
+		if i+1 < len(urls) {
+			c.log.Warn("signaling server unavailable; trying the next", "server", shown[i], "err", err, "next", shown[i+1])
+		}
 	}
-	c.ws, c.welcome = ws, w
-	c.wg.Add(1)
-	go c.run(ws)
-	return c, nil
+	if len(errs) < len(urls) {
+		return nil, fmt.Errorf("signal: no signaling server took the join in time (%d of %d tried): %w", len(errs), len(urls), serversError(errs))
+	}
+	return nil, fmt.Errorf("signal: none of the %d signaling servers took the join: %w", len(urls), serversError(errs))
 }
 
-// connect dials and joins, resuming when resume is set.
-func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, Message, error) {
-	ws, resp, err := c.dialer.DialContext(ctx, c.url, c.cfg.Header)
+// elsewhere tells whether another server may take the join that this
+// error is about: the server was not reached, its handshake failed, or it
+// refused for reasons of its own rather than the client's or the room's:
+// it is full, or (a cluster instance cut off from Redis) "unavailable".
+func elsewhere(err error) bool {
+	var se *Error
+	if !errors.As(err, &se) {
+		return true
+	}
+	return se.Code == CodeServerFull || se.Code == "unavailable"
+}
+
+// serversError is why each of several servers failed, each error naming
+// its server.
+type serversError []error
+
+func (e serversError) Error() string {
+	s := make([]string, len(e))
+	for i, err := range e {
+		s[i] = err.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
+func (e serversError) Unwrap() []error { return e }
+
+// connect dials urls[i] and joins, resuming when resume is set. Its errors
+// name the server.
+func (c *Client) connect(ctx context.Context, i int, resume string) (*websocket.Conn, Message, error) {
+	shown := c.shown[i]
+	ws, resp, err := c.dialer.DialContext(ctx, c.urls[i], c.cfg.Header)
 	if err != nil {
 		if resp != nil {
 			err = fmt.Errorf("%w (HTTP %s)", err, resp.Status)
 		}
-		return nil, Message{}, fmt.Errorf("signal: dial %s: %w", c.shown, c.explain(ctx, err, resp))
+		return nil, Message{}, fmt.Errorf("dial %s: %w", shown, c.explain(ctx, i, err, resp))
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -130,13 +203,13 @@ func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, M
 	ws.SetWriteDeadline(deadline)
 	if err := ws.WriteJSON(join); err != nil {
 		ws.Close()
-		return nil, Message{}, fmt.Errorf("signal: join: %w", err)
+		return nil, Message{}, fmt.Errorf("join at %s: %w", shown, err)
 	}
 	ws.SetReadDeadline(deadline)
 	var m Message
 	if err := ws.ReadJSON(&m); err != nil {
 		ws.Close()
-		return nil, Message{}, fmt.Errorf("signal: waiting for welcome: %w", err)
+		return nil, Message{}, fmt.Errorf("waiting for the welcome from %s: %w", shown, err)
 	}
 	switch m.Type {
 	case TypeWelcome:
@@ -144,10 +217,10 @@ func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, M
 		return ws, m, nil
 	case TypeError:
 		ws.Close()
-		return nil, Message{}, fmt.Errorf("signal: joining room %q: %w", c.cfg.Room, &Error{Code: m.Code, Text: m.Text, Ref: m.Ref})
+		return nil, Message{}, fmt.Errorf("joining room %q at %s: %w", c.cfg.Room, shown, &Error{Code: m.Code, Text: m.Text, Ref: m.Ref})
 	}
 	ws.Close()
-	return nil, Message{}, fmt.Errorf("signal: expected welcome, got %q", m.Type)
+	return nil, Message{}, fmt.Errorf("expected a welcome from %s, got %q", shown, m.Type)
 }
 
 // redacted is u for messages: a password and a token in the query are
@@ -169,6 +242,15 @@ func (c *Client) ID() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.welcome.ID
+}
+
+// Server is the server the client is connected to, or was last while it
+// reconnects, without secrets: one of ClientConfig's URLs as a WebSocket
+// URL.
+func (c *Client) Server() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.shown[c.cur]
 }
 
 // Welcome is the latest welcome: the peers that were in the room and the

@@ -14,7 +14,8 @@ import (
 )
 
 // explain adds to a failed dial what the user can do about it.
-func (c *Client) explain(ctx context.Context, err error, resp *http.Response) error {
+// i is the server's index in c.urls.
+func (c *Client) explain(ctx context.Context, i int, err error, resp *http.Response) error {
 	var (
 		unknown x509.UnknownAuthorityError
 		host    x509.HostnameError
@@ -27,17 +28,11 @@ func (c *Client) explain(ctx context.Context, err error, resp *http.Response) er
 	case errors.As(err, &host):
 		return fmt.Errorf("%w; connect by a name the certificate is for, or pass --pin-sha256 with the fingerprint serve printed, or --insecure", err)
 	case errors.As(err, &notTLS):
-		return fmt.Errorf("%w; this server does not speak TLS: use %s", err, "ws"+strings.TrimPrefix(c.shown, "wss"))
-	case strings.HasPrefix(c.url, "ws:") && (resp == nil || resp.StatusCode == http.StatusBadRequest) && c.speaksTLS(ctx, err):
-		return fmt.Errorf("%w; this server speaks TLS: use %s", err, "wss"+strings.TrimPrefix(c.shown, "ws"))
+		return fmt.Errorf("%w; this server does not speak TLS: use %s", err, "ws"+strings.TrimPrefix(c.shown[i], "wss"))
+	case strings.HasPrefix(c.urls[i], "ws:") && (resp == nil || resp.StatusCode == http.StatusBadRequest) && SpeaksTLS(ctx, c.cfg.NetDial, c.urls[i], err):
+		return fmt.Errorf("%w; this server speaks TLS: use %s", err, "wss"+strings.TrimPrefix(c.shown[i], "ws"))
 	}
 	return err
-}
-
-// speaksTLS tells whether the server that failed a plain ws:// handshake
-// completes a TLS one instead.
-func (c *Client) speaksTLS(ctx context.Context, err error) bool {
-	return SpeaksTLS(ctx, c.cfg.NetDial, c.url, err)
 }
 
 // SpeaksTLS tells whether the server of rawURL (ws:// or http://), which

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -22,20 +23,21 @@ func (c *Client) run(ws *websocket.Conn) {
 		c.mu.Lock()
 		closed := c.closed
 		c.ws = nil
+		from := c.cur
 		if final && !closed {
 			// In the same critical section as ws = nil, so that no Send
 			// puts a message in an outbox nobody will flush.
-			c.err = fmt.Errorf("signal: connection ended: %w", err)
+			c.err = fmt.Errorf("signal: connection to %s ended: %w", c.shown[from], err)
 		}
 		c.mu.Unlock()
 		if closed || final {
 			return
 		}
-		c.log.Warn("signaling connection lost; reconnecting", "err", err)
+		c.log.Warn("signaling connection lost; reconnecting", "server", c.shown[from], "err", err)
 		if !c.emit(Message{Type: TypeDisconnected}) {
 			return
 		}
-		if ws = c.reconnect(); ws == nil {
+		if ws = c.reconnect(from); ws == nil {
 			return
 		}
 	}
@@ -97,10 +99,14 @@ func (c *Client) read(ws *websocket.Conn) error {
 var ErrUnreachable = errors.New("signal: signaling server unreachable")
 
 // reconnect dials with exponential backoff and jitter until it gets a
-// welcome, resuming the session when the server still has it. It says
-// now and then that it is still trying, and gives up after
-// cfg.ReconnectTimeout.
-func (c *Client) reconnect() *websocket.Conn {
+// welcome, resuming the session when the server still has it. With
+// several servers it goes round them, starting with the one after from,
+// whose connection was lost, and trying that one last: a round of
+// attempts, one per server, goes without a pause, and the backoff is
+// between rounds. It says now and then that it is still trying, and gives
+// up after cfg.ReconnectTimeout (one last try at the limit, and every
+// server tried at least once), naming each server's latest failure.
+func (c *Client) reconnect(from int) *websocket.Conn {
 	lost := time.Now()
 	limit := c.cfg.ReconnectTimeout
 	notice := 10 * time.Second // between "still reconnecting" lines
@@ -109,21 +115,29 @@ func (c *Client) reconnect() *websocket.Conn {
 	}
 	var noticed time.Time
 	backoff := 100 * time.Millisecond
+	n := len(c.urls)
+	errs := make(serversError, n) // each server's latest failure
+	i := from
 	for attempt := 1; ; attempt++ {
-		ws, w, err := c.redial()
+		i = (i + 1) % n
+		timeout := 10 * time.Second
+		if limit > 0 { // an attempt ends about when the time is up
+			timeout = min(timeout, max(limit-time.Since(lost), time.Second))
+		}
+		ws, w, err := c.redial(i, timeout)
 		switch {
 		case err == nil:
-			if !c.attach(ws, w) {
+			if !c.attach(ws, w, i) {
 				ws.Close()
 				return nil
 			}
-			c.log.Info("signaling reconnected", "resumed", w.Resumed, "id", w.ID, "down_for", time.Since(lost).Round(time.Millisecond))
+			c.log.Info("signaling reconnected", "server", c.shown[i], "resumed", w.Resumed, "id", w.ID, "down_for", time.Since(lost).Round(time.Millisecond))
 			if !c.emit(w) {
 				return nil
 			}
 			return ws
 		case errors.Is(err, ErrUnauthorized):
-			c.fail(err)
+			c.fail(fmt.Errorf("signal: %w", err))
 			return nil
 		}
 		select {
@@ -131,10 +145,19 @@ func (c *Client) reconnect() *websocket.Conn {
 			return nil
 		default:
 		}
+		errs[i] = err
+		var why error = errs
+		if n == 1 {
+			why = err
+		}
 		down := time.Since(lost)
-		if limit > 0 && down >= limit {
-			c.fail(fmt.Errorf("%w for %v: %w; is `webrtc-cli serve` running at %s?", ErrUnreachable, limit, err, c.shown))
+		if limit > 0 && down >= limit && attempt >= n {
+			c.fail(fmt.Errorf("%w for %v: %w; is `webrtc-cli serve` running at %s?", ErrUnreachable, limit, why, c.servers()))
 			return nil
+		}
+		if i != from { // the round goes on at once
+			c.log.Debug("reconnect failed", "attempt", attempt, "server", c.shown[i], "err", err, "next", c.shown[(i+1)%n])
+			continue
 		}
 		next := backoff + time.Duration(rand.Int64N(int64(backoff)/2+1))
 		if limit > 0 {
@@ -143,9 +166,9 @@ func (c *Client) reconnect() *websocket.Conn {
 		if time.Since(noticed) >= notice {
 			noticed = time.Now()
 			c.log.Info("still reconnecting to the signaling server", "attempt", attempt,
-				"next_in", next.Round(time.Millisecond), "down_for", down.Round(time.Millisecond), "err", err)
+				"next_in", next.Round(time.Millisecond), "down_for", down.Round(time.Millisecond), "err", why)
 		} else {
-			c.log.Debug("reconnect failed", "attempt", attempt, "err", err, "retry_in", next.Round(time.Millisecond))
+			c.log.Debug("reconnect failed", "attempt", attempt, "server", c.shown[i], "err", err, "retry_in", next.Round(time.Millisecond))
 		}
 		select {
 		case <-c.done:
@@ -156,12 +179,21 @@ func (c *Client) reconnect() *websocket.Conn {
 	}
 }
 
-// redial is one attempt of reconnect, which Close cuts short.
-func (c *Client) redial() (*websocket.Conn, Message, error) {
+// servers lists the servers for a message: "a", "a or b", "a, b or c".
+func (c *Client) servers() string {
+	s := c.shown
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// redial is one attempt of reconnect, at urls[i], which Close cuts short.
+func (c *Client) redial(i int, timeout time.Duration) (*websocket.Conn, Message, error) {
 	c.mu.Lock()
 	resume := c.welcome.Resume
 	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	go func() {
 		select {
@@ -170,14 +202,14 @@ func (c *Client) redial() (*websocket.Conn, Message, error) {
 		case <-ctx.Done():
 		}
 	}()
-	return c.connect(ctx, resume)
+	return c.connect(ctx, i, resume)
 }
 
 // attach makes ws the client's connection after a reconnect, flushing the
 // outbox onto it first when the session was resumed: a fresh session has
 // other peers, to whom those messages mean nothing. It reports false when
 // the client was closed meanwhile.
-func (c *Client) attach(ws *websocket.Conn, w Message) bool {
+func (c *Client) attach(ws *websocket.Conn, w Message, i int) bool {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.mu.Lock()
@@ -185,7 +217,7 @@ func (c *Client) attach(ws *websocket.Conn, w Message) bool {
 		c.mu.Unlock()
 		return false
 	}
-	c.ws, c.welcome = ws, w
+	c.ws, c.welcome, c.cur = ws, w, i
 	outbox := c.outbox
 	c.outbox = nil
 	c.mu.Unlock()

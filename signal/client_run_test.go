@@ -52,22 +52,25 @@ func TestClientGivesUp(t *testing.T) {
 		t.Errorf("Bye after giving up: %v", err)
 	}
 
-	var lost, attempts, still int
+	var connected, lost, attempts, still int
 	for line := range strings.Lines(logs.String()) {
 		var rec struct {
-			Level, Msg string
-			Attempt    int
-			NextIn     time.Duration `json:"next_in"`
+			Level, Msg, Server string
+			Attempt            int
+			NextIn             *time.Duration `json:"next_in"` // 0 when the limit is that close
 		}
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("log line %q: %v", line, err)
 		}
 		switch {
-		case rec.Msg == "signaling connection lost; reconnecting" && rec.Level == "WARN":
+		case rec.Msg == "signaling connected" && rec.Level == "INFO" && rec.Server == url:
+			connected++
+			continue
+		case rec.Msg == "signaling connection lost; reconnecting" && rec.Level == "WARN" && rec.Server == url:
 			lost++
 			continue
 		case rec.Msg == "reconnect failed" && rec.Level == "DEBUG":
-		case rec.Msg == "still reconnecting to the signaling server" && rec.Level == "INFO" && rec.NextIn > 0:
+		case rec.Msg == "still reconnecting to the signaling server" && rec.Level == "INFO" && rec.NextIn != nil && *rec.NextIn >= 0:
 			still++
 		default:
 			t.Errorf("unexpected log line %s", line)
@@ -79,7 +82,7 @@ func TestClientGivesUp(t *testing.T) {
 	// Every attempt is logged, with one "still reconnecting" line every
 	// limit/4 at most: the first attempt's, and the second one's, 100 ms
 	// or more later.
-	if lost != 1 || attempts < 2 || still < 2 {
-		t.Errorf("%d connection lost lines, %d attempts, %d still reconnecting lines:\n%s", lost, attempts, still, logs.String())
+	if connected != 1 || lost != 1 || attempts < 2 || still < 2 {
+		t.Errorf("%d connected lines, %d connection lost lines, %d attempts, %d still reconnecting lines:\n%s", connected, lost, attempts, still, logs.String())
 	}
 }

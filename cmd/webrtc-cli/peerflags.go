@@ -14,7 +14,7 @@ import (
 
 // peerFlags are the options send and receive share.
 type peerFlags struct {
-	server     string
+	servers    []string
 	room       string
 	name       string
 	token      string
@@ -30,11 +30,11 @@ type peerFlags struct {
 }
 
 func (f *peerFlags) register(fs *pflag.FlagSet, defaultName string) {
-	def := os.Getenv("WEBRTC_CLI_SERVER")
-	if def == "" {
-		def = "ws://127.0.0.1:8080/ws"
+	def := []string{"ws://127.0.0.1:8080/ws"}
+	if env := os.Getenv("WEBRTC_CLI_SERVER"); env != "" {
+		def = strings.Split(env, ",")
 	}
-	fs.StringVar(&f.server, "server", def, "signaling server URL (also $WEBRTC_CLI_SERVER)")
+	fs.StringSliceVar(&f.servers, "server", def, "signaling server `URL`; several (repeated or comma-separated) are tried in order, and a lost connection moves to the next (also $WEBRTC_CLI_SERVER)")
 	fs.StringVar(&f.room, "room", "default", "room to join")
 	fs.StringVar(&f.name, "name", defaultName, "display name in the room")
 	fs.StringVar(&f.token, "token", "", "join token, for a server with --token-secret; @FILE reads it from FILE (default $"+envToken+")")
@@ -61,18 +61,22 @@ func (f *peerFlags) config() (signal.ClientConfig, peer.NetOptions, error) {
 
 // signalConfig is the room's part of the flags.
 func (f *peerFlags) signalConfig() (signal.ClientConfig, error) {
-	sc := signal.ClientConfig{URL: f.server, Room: f.room, Name: f.name, ReconnectTimeout: f.reconnect}
+	sc := signal.ClientConfig{Room: f.room, Name: f.name, ReconnectTimeout: f.reconnect}
+	servers, tlsServers, err := f.serverList()
+	if err != nil {
+		return sc, err
+	}
+	sc.URLs = servers
 	switch {
 	case f.reconnect < 0:
 		return sc, usageError{fmt.Errorf("--reconnect-timeout %v: must not be negative (0 retries forever)", f.reconnect)}
 	case f.reconnect == 0:
 		sc.ReconnectTimeout = -1 // never give up
 	}
-	var err error
 	if sc.Token, err = secret("token", f.token, envToken); err != nil {
 		return sc, err
 	}
-	if sc.TLS, err = f.clientTLS(); err != nil {
+	if sc.TLS, err = f.clientTLS(servers, tlsServers); err != nil {
 		return sc, err
 	}
 	return sc, nil
@@ -105,9 +109,38 @@ func (f *peerFlags) netConfig() (peer.NetOptions, error) {
 	return no, nil
 }
 
-// clientTLS checks the TLS flags against the server URL and builds the
+// serverList is --server: the URLs, trimmed, and whether they are wss://
+// (or https://). A list that mixes ws:// and wss:// is refused: failing
+// over would drop TLS, or the TLS flags would apply to part of it.
+func (f *peerFlags) serverList() (servers []string, tlsServers bool, err error) {
+	var plain, secure []string
+	for _, s := range f.servers {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		servers = append(servers, s)
+		scheme, _, found := strings.Cut(s, "://")
+		switch {
+		case !found || strings.EqualFold(scheme, "ws") || strings.EqualFold(scheme, "http"):
+			plain = append(plain, s)
+		case strings.EqualFold(scheme, "wss") || strings.EqualFold(scheme, "https"):
+			secure = append(secure, s)
+		} // other schemes: Dial says what is wrong with them
+	}
+	switch {
+	case len(servers) == 0:
+		return nil, false, usageError{fmt.Errorf("--server: no server URL given")}
+	case len(plain) > 0 && len(secure) > 0:
+		return nil, false, usageError{fmt.Errorf("--server mixes ws:// servers (%s) and wss:// ones (%s): make them all wss:// (or all ws://), "+
+			"so that moving to the next server never drops TLS", strings.Join(plain, ", "), strings.Join(secure, ", "))}
+	}
+	return servers, len(secure) > 0, nil
+}
+
+// clientTLS checks the TLS flags against the server URLs and builds the
 // client's TLS settings from them.
-func (f *peerFlags) clientTLS() (*tls.Config, error) {
+func (f *peerFlags) clientTLS(servers []string, tlsServers bool) (*tls.Config, error) {
 	var given []string
 	if f.insecure {
 		given = append(given, "--insecure")
@@ -118,13 +151,12 @@ func (f *peerFlags) clientTLS() (*tls.Config, error) {
 	if f.pin != "" {
 		given = append(given, "--pin-sha256")
 	}
-	scheme, _, _ := strings.Cut(f.server, "://")
-	if len(given) > 0 && !strings.EqualFold(scheme, "wss") && !strings.EqualFold(scheme, "https") {
+	if len(given) > 0 && !tlsServers {
 		verb := "is"
 		if len(given) > 1 {
 			verb = "are"
 		}
-		return nil, usageError{fmt.Errorf("%s %s for wss:// servers; --server is %s", strings.Join(given, " and "), verb, f.server)}
+		return nil, usageError{fmt.Errorf("%s %s for wss:// servers; --server is %s", strings.Join(given, " and "), verb, strings.Join(servers, ","))}
 	}
 	cfg, err := signal.ClientTLSOptions{Insecure: f.insecure, CAFile: f.ca, PinSHA256: f.pin}.Config()
 	if err != nil {

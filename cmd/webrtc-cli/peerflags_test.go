@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,15 +21,34 @@ func TestPeerFlags(t *testing.T) {
 	const fp = "7D:EA:B0:00:DA:B4:06:FA:96:FD:D5:80:5F:B3:94:7E:95:61:DB:0E:84:9C:76:83:23:2A:07:0E:7F:78:AF:A4"
 	tests := []struct {
 		name    string
+		env     string // $WEBRTC_CLI_SERVER
 		args    []string
 		wantErr string // a usage error saying this; "" for none
 		check   func(t *testing.T, sc signal.ClientConfig)
 	}{
 		{name: "defaults", check: func(t *testing.T, sc signal.ClientConfig) {
-			if sc.Token != "tok-from-env" || sc.ReconnectTimeout != 2*time.Minute || sc.TLS == nil || sc.TLS.InsecureSkipVerify {
+			if sc.Token != "tok-from-env" || sc.ReconnectTimeout != 2*time.Minute || sc.TLS == nil || sc.TLS.InsecureSkipVerify ||
+				sc.URL != "" || !slices.Equal(sc.URLs, []string{"ws://127.0.0.1:8080/ws"}) {
 				t.Errorf("config %+v", sc)
 			}
 		}},
+		{name: "several servers, repeated and comma-separated", args: []string{"--server", "wss://a/ws,wss://b/ws", "--server", "wss://c/ws"},
+			check: servers("wss://a/ws", "wss://b/ws", "wss://c/ws")},
+		{name: "spaces and empty entries", args: []string{"--server", " ws://a/ws , ,b:8080"}, check: servers("ws://a/ws", "b:8080")},
+		{name: "servers from the environment", env: "wss://a/ws, https://b", check: servers("wss://a/ws", "https://b")},
+		{name: "--server over the environment", env: "wss://a/ws,wss://b/ws", args: []string{"--server", "ws://c/ws"}, check: servers("ws://c/ws")},
+		{name: "no server", args: []string{"--server", " , "}, wantErr: "--server: no server URL given"},
+		{name: "ws:// and wss:// mixed", args: []string{"--server", "wss://a/ws,ws://b/ws", "--server", "wss://c/ws"},
+			wantErr: "--server mixes ws:// servers (ws://b/ws) and wss:// ones (wss://a/ws, wss://c/ws)"},
+		{name: "a bare host and https:// mixed", env: "h:8080,https://h", wantErr: "--server mixes ws:// servers (h:8080) and wss:// ones (https://h)"},
+		{name: "--ca with ws:// servers", args: []string{"--server", "ws://a/ws,http://b", "--ca", "ca.pem"},
+			wantErr: "--ca is for wss:// servers; --server is ws://a/ws,http://b"},
+		{name: "--insecure with wss:// servers", args: []string{"--server", "wss://a/ws", "--server", "WSS://b/ws", "--insecure"},
+			check: func(t *testing.T, sc signal.ClientConfig) {
+				if !sc.TLS.InsecureSkipVerify || len(sc.URLs) != 2 {
+					t.Errorf("config %+v", sc)
+				}
+			}},
 		{name: "--ca with the default ws:// server", args: []string{"--ca", "ca.pem"},
 			wantErr: "--ca is for wss:// servers; --server is ws://127.0.0.1:8080/ws"},
 		{name: "--insecure with ws://", args: []string{"--server", "ws://h:8080/ws", "--insecure"},
@@ -77,6 +97,7 @@ func TestPeerFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("WEBRTC_CLI_SERVER", tt.env)
 			var f peerFlags
 			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 			f.register(fs, "me")
@@ -95,5 +116,14 @@ func TestPeerFlags(t *testing.T) {
 				t.Fatalf("config() = %v; want a usage error saying %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// servers checks the servers of the config.
+func servers(want ...string) func(t *testing.T, sc signal.ClientConfig) {
+	return func(t *testing.T, sc signal.ClientConfig) {
+		if sc.URL != "" || !slices.Equal(sc.URLs, want) {
+			t.Errorf("servers %q, %q; want %q", sc.URL, sc.URLs, want)
+		}
 	}
 }

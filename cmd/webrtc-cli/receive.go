@@ -41,6 +41,7 @@ every publisher, in DIR/<NAME> for http://ADDR/whip/NAME.`,
 		Example: `  webrtc-cli receive --room demo --out recordings/
   webrtc-cli receive --out rec/ --count 1 --report receive.json
   webrtc-cli receive --out rec/ --duration 30s
+  webrtc-cli receive --server wss://a.example.org/ws --server wss://b.example.org/ws --room demo --out rec/
   webrtc-cli receive --out rec/ --format webm
   webrtc-cli receive --out - --track video | ffplay -
   webrtc-cli receive --out - --format webm | ffplay -

@@ -43,7 +43,7 @@ viewer gets its own playback.`,
   webrtc-cli send --device /dev/video0 --audio-device default --size 1280x720
   webrtc-cli send --ffmpeg-input "-re -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine"
   ffmpeg -i in.mp4 -c:v libvpx -f ivf - | webrtc-cli send --file -
-  webrtc-cli send --server wss://signal.example.org/ws --token "$TOKEN" --file a.ogg --loop
+  webrtc-cli send --server wss://a.example.org/ws,wss://b.example.org/ws --token "$TOKEN" --file a.ogg --loop
   webrtc-cli send --whip https://ingest.example.org/whip --bearer @token.txt --file v.h264 --file a.ogg
   webrtc-cli send --whep-listen :8081 --file v.ivf --file a.ogg --receivers 1`,
 		Args: noArgs,

@@ -5,13 +5,15 @@
 // Query parameters fill the form, so a link can say what to do:
 //   room, name, mode (send | receive | both | whip | whep), video=0,
 //   audio=0 (publish less), codec (VP8 | VP9 | AV1 | H264: the video codec
-//   to prefer), jitter (ms of receive buffering), token, signal (a ws:// or
-//   wss:// URL other than this server's /ws), url (the WHIP or WHEP
-//   endpoint of mode whip or whep), bearer (the endpoint's token),
-//   autostart=1 (join or start at once).
+//   to prefer), jitter (ms of receive buffering), token, servers (the
+//   signaling servers to use instead of this one's /ws, comma-separated:
+//   ws:// or wss:// URLs, tried in order, and a lost connection moves to
+//   the next; signal is the same, the parameter's older name), url (the
+//   WHIP or WHEP endpoint of mode whip or whep), bearer (the endpoint's
+//   token), autostart=1 (join or start at once).
 
 import { Call } from './call.js';
-import { calls, canSend, defaultURL, offers, roleOfMode, Signaling } from './protocol.js';
+import { calls, canSend, defaultURL, offers, roleOfMode, serverList, Signaling } from './protocol.js';
 import { describe, frameVariance } from './stats.js';
 import { Endpoint, endpointKinds } from './whip.js';
 
@@ -69,7 +71,7 @@ function serial(fn) {
 
 async function join(opts) {
   if (busy()) await leave();
-  opts = { mode: 'both', video: true, audio: true, codec: '', jitter: 0, token: '', url: '', endpoint: '', bearer: '', ...opts };
+  opts = { mode: 'both', video: true, audio: true, codec: '', jitter: 0, token: '', servers: '', url: '', endpoint: '', bearer: '', ...opts };
   if (endpointKinds[opts.mode]) return start(opts);
   const role = roleOfMode[opts.mode];
   if (!role) throw new Error(`mode ${opts.mode}: want send, receive or both`);
@@ -86,12 +88,18 @@ async function join(opts) {
       setStatus(`No camera or microphone (${err.message}); receiving only.`, true);
     }
   }
-  const url = opts.url || defaultURL();
-  if (app.sig && app.sig.url !== url) {
+  let urls;
+  try {
+    urls = serverList(opts.servers || opts.url);
+  } catch (err) {
+    return fail(err.message);
+  }
+  if (!urls.length) urls = [defaultURL()];
+  if (app.sig && app.sig.key !== urls.join(',')) {
     app.sig.close();
     app.sig = null;
   }
-  if (!app.sig) app.sig = new Signaling(url, { onmessage: (m) => serial(() => handle(m)), onstatus: sigStatus, log });
+  if (!app.sig) app.sig = new Signaling(urls, { onmessage: (m) => serial(() => handle(m)), onstatus: sigStatus, log });
   const fields = { room: opts.room, role };
   if (opts.name) fields.name = opts.name;
   if (opts.token) fields.token = opts.token;
@@ -103,6 +111,7 @@ async function join(opts) {
   }
   const q = new URLSearchParams({ room: opts.room, mode: opts.mode });
   if (opts.name) q.set('name', opts.name);
+  if (opts.servers || opts.url) q.set('servers', urls.join(','));
   history.replaceState(null, '', `?${q}`);
 }
 
@@ -230,6 +239,8 @@ function sigStatus(status, reason) {
     app.state = 'reconnecting';
     setStatus(`${reason}…`, true);
     updateButtons();
+  } else if (status === 'reconnecting' && (app.state === 'reconnecting' || app.state === 'connecting')) {
+    setStatus(`${reason}…`, true);
   } else if (status === 'closed' && app.state !== 'left' && app.state !== 'idle') {
     endAll('signaling closed');
     fail(`Signaling connection closed: ${reason}`);
@@ -283,9 +294,9 @@ async function handle(msg) {
 async function welcome(msg) {
   const resumed = !!msg.resumed && app.id === msg.id;
   Object.assign(app, { id: msg.id, role: msg.role, room: msg.room, resumed, iceServers: msg.iceServers || [], state: 'joined' });
-  setStatus(`In room ${msg.room} as ${app.name || msg.id} (${msg.role}).`);
+  setStatus(`In room ${msg.room} as ${app.name || msg.id} (${msg.role})${app.sig.urls.length > 1 ? ` on ${app.sig.url}` : ''}.`);
   updateButtons();
-  log('info', `welcome: id ${msg.id}, ${msg.peers.length} peer(s), resumed ${resumed}`);
+  log('info', `welcome from ${app.sig.url}: id ${msg.id}, ${msg.peers.length} peer(s), resumed ${resumed}`);
   if (!resumed) endAll('session');
   app.members.clear();
   for (const p of msg.peers) app.members.set(p.id, p);
@@ -467,7 +478,7 @@ function formOpts() {
     codec: String(f.get('codec') || ''),
     jitter: Number(f.get('jitter')) || 0,
     token: String(f.get('token') || '').trim(),
-    url: params.get('signal') || '',
+    servers: String(f.get('servers') || '').trim(),
     endpoint: String(f.get('endpoint') || '').trim(),
     bearer: String(f.get('bearer') || '').trim(),
   };
@@ -503,6 +514,7 @@ for (const key of ['room', 'name', 'mode', 'codec', 'jitter', 'token', 'bearer']
   if (params.has(key)) form.elements[key].value = params.get(key);
 }
 if (params.has('url')) form.elements.endpoint.value = params.get('url');
+form.elements.servers.value = params.get('servers') || params.get('signal') || '';
 for (const key of ['video', 'audio']) {
   if (params.has(key)) form.elements[key].checked = !/^(0|false|no|off)$/i.test(params.get(key));
 }
@@ -548,6 +560,7 @@ window.webrtcCli = {
       mode: app.mode,
       role: app.role,
       resumed: app.resumed,
+      server: app.sig ? app.sig.url : '', // the signaling server, or the last one
       iceServers: app.iceServers,
       members: [...app.members.values()],
       local: app.local
