@@ -10,6 +10,7 @@ import (
 // command line, where ps shows them.
 const (
 	envTokenSecret = "WEBRTC_CLI_TOKEN_SECRET"
+	envRedis       = "WEBRTC_CLI_REDIS"
 	envToken       = "WEBRTC_CLI_TOKEN"
 )
 

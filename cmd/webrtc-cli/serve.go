@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,8 @@ type serveOptions struct {
 	maxConnsPerIP int
 	trustProxy    bool
 	metricsAddr   string
+	redis         string
+	heartbeat     time.Duration
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -39,12 +42,14 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 		Use:   "serve",
 		Short: "Run the signaling server (WebSocket on /ws, web page on /)",
 		Long: `serve runs the JSON-over-WebSocket signaling server that send, receive and
-the web page use. It also serves /healthz and /metrics (Prometheus).`,
+the web page use. It also serves /healthz, /livez and /metrics (Prometheus).
+With --redis, every instance given the same Redis serves the same rooms.`,
 		Example: `  webrtc-cli serve
   webrtc-cli serve --addr :8443 --tls-self-signed
   webrtc-cli serve --tls-cert cert.pem --tls-key key.pem --token-secret "$SECRET"
   webrtc-cli serve --addr 127.0.0.1:8080 --trust-proxy --public-url https://signal.example.org --metrics-addr 127.0.0.1:9090
-  webrtc-cli serve --ice-server stun:stun.example.org:3478 --ice-server turn:turn.example.org:3478,user,pass`,
+  webrtc-cli serve --ice-server stun:stun.example.org:3478 --ice-server turn:turn.example.org:3478,user,pass
+  webrtc-cli serve --redis redis://redis.internal:6379/0   # one of several instances behind a load balancer`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := o.config(g)
@@ -73,6 +78,8 @@ the web page use. It also serves /healthz and /metrics (Prometheus).`,
 	f.DurationVar(&o.joinTimeout, "join-timeout", 10*time.Second, "close connections that have not joined a room within this time; 0 disables")
 	f.IntVar(&o.maxConnsPerIP, "max-conns-per-ip", 64, "connections per client address (IPv6: per /64); loopback is exempt; 0 disables")
 	f.BoolVar(&o.trustProxy, "trust-proxy", false, "take the client address from the last X-Forwarded-For entry (only behind a proxy that appends it)")
+	f.StringVar(&o.redis, "redis", "", "run as one instance of a cluster sharing this Redis: redis://[USER:PASSWORD@]HOST:6379/DB or rediss://; @FILE reads it from FILE (default $"+envRedis+")")
+	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 5*time.Second, "with --redis: how long an instance may be silent before its peers count as dropped")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address only (plain HTTP), e.g. 127.0.0.1:9090")
 	return cmd
 }
@@ -119,6 +126,18 @@ func (o *serveOptions) config(g *globalOptions) (signal.ServerConfig, error) {
 	if tokenSecret != "" {
 		cfg.TokenSecret = []byte(tokenSecret)
 	}
+	if cfg.Redis, err = secret("redis", o.redis, envRedis); err != nil {
+		return cfg, err
+	}
+	if cfg.Redis != "" {
+		if err := signal.CheckRedisURL(cfg.Redis); err != nil {
+			return cfg, usageError{fmt.Errorf("--redis: %w", err)}
+		}
+	}
+	if cfg.Redis != "" && o.heartbeat < 2*time.Second {
+		return cfg, usageError{fmt.Errorf("--heartbeat-timeout %v: at least 2s (instances beat once a second)", o.heartbeat)}
+	}
+	cfg.HeartbeatTimeout = o.heartbeat
 	if cfg.Page, err = signal.PageDir(o.static); err != nil {
 		return cfg, usageError{fmt.Errorf("--static %w", err)}
 	}
@@ -156,7 +175,46 @@ func serve(ctx context.Context, g *globalOptions, o *serveOptions, cfg signal.Se
 		g.logger.Warn("anyone who can reach this address can join any room: bind --addr 127.0.0.1:8080 to stay local, or set --token-secret",
 			"addr", ln.Addr().String())
 	}
-	err = signal.NewServer(cfg).Serve(ctx, ln)
+	srv := signal.NewServer(cfg)
+	if cfg.Redis != "" {
+		if err := waitForCluster(ctx, srv, 10*time.Second); err != nil {
+			ln.Close()
+			if cfg.MetricsListener != nil {
+				cfg.MetricsListener.Close()
+			}
+			srv.Close(context.Background())
+			return err
+		}
+		g.logger.Info("serving as one instance of the cluster", "redis", redactURL(cfg.Redis))
+	}
+	err = srv.Serve(ctx, ln)
 	g.logger.Info("signaling server stopped")
 	return err
+}
+
+// waitForCluster waits until srv reaches its Redis, so that a wrong
+// --redis fails at start instead of refusing every join.
+func waitForCluster(ctx context.Context, srv *signal.Server, limit time.Duration) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	deadline := time.After(limit)
+	for !srv.ClusterReady() {
+		select {
+		case <-t.C:
+		case <-deadline:
+			return fmt.Errorf("--redis: no answer from Redis within %v: check the URL and that Redis runs (redis-cli -u URL ping)", limit)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// redactURL hides a URL's password, for logs.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
 }
