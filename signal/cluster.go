@@ -58,7 +58,8 @@ type cluster struct {
 // clusterCmd is a command for the ordered connection: a script, or a
 // PUBLISH when script is nil.
 type clusterCmd struct {
-	script string
+	reconnect bool // not a command: take a fresh connection first
+	script    string
 	keys   []string
 	args   []any
 	reply  chan clusterReply // nil when nobody waits
@@ -137,8 +138,13 @@ func (c *cluster) sendLoop() {
 	defer c.wg.Done()
 	defer close(c.stopped)
 	conn := c.rdb.Conn()
-	defer conn.Close()
+	defer func() { conn.Close() }()
 	for cmd := range c.cmds {
+		if cmd.reconnect {
+			conn.Close()
+			conn = c.rdb.Conn()
+			continue
+		}
 		batch := []*clusterCmd{cmd}
 	more:
 		for len(batch) < 256 {
@@ -147,16 +153,29 @@ func (c *cluster) sendLoop() {
 				if !ok {
 					break more
 				}
+				if next.reconnect {
+					c.flush(conn, batch)
+					conn.Close()
+					conn = c.rdb.Conn()
+					batch = nil
+					continue
+				}
 				batch = append(batch, next)
 			default:
 				break more
 			}
 		}
-		c.flush(conn, batch)
+		if len(batch) > 0 && !c.flush(conn, batch) {
+			// The connection may be broken (Redis restarted): the next
+			// batch goes on a fresh one.
+			conn.Close()
+			conn = c.rdb.Conn()
+		}
 	}
 }
 
-func (c *cluster) flush(conn *redis.Conn, batch []*clusterCmd) {
+// flush runs batch and reports whether the connection worked.
+func (c *cluster) flush(conn *redis.Conn, batch []*clusterCmd) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	results := make([]redis.Cmder, len(batch))
@@ -172,6 +191,8 @@ func (c *cluster) flush(conn *redis.Conn, batch []*clusterCmd) {
 		return nil
 	})
 	c.srv.metrics.redisLatency.Observe(time.Since(start).Seconds())
+	var rerr redis.Error
+	connOK := err == nil || errors.Is(err, redis.Nil) || errors.As(err, &rerr) // a script's error is Redis answering
 	if err != nil && !errors.Is(err, redis.Nil) {
 		c.srv.metrics.redisErrors.Inc()
 		c.log.Warn("redis command failed", "err", err, "commands", len(batch))
@@ -194,6 +215,7 @@ func (c *cluster) flush(conn *redis.Conn, batch []*clusterCmd) {
 		}
 		cmd.reply <- r
 	}
+	return connOK
 }
 
 // receiveLoop applies what other instances publish to our channel, in
@@ -359,6 +381,8 @@ func (c *cluster) leave(room, id string) {
 // instances, and learns the members the others put back; leaves that
 // failed meanwhile are made again.
 func (c *cluster) refill() {
+	// The ordered connection may have died with Redis: start afresh.
+	c.run(&clusterCmd{reconnect: true})
 	c.mu.Lock()
 	leaves := c.leaves
 	c.leaves = nil
@@ -515,7 +539,7 @@ for _, e in ipairs(entries) do
   local room, id = string.match(e, '^([^\n]*)\n(.*)$')
   local v = redis.call('HGET', 'wcli:room:' .. room, id)
   if v and string.match(v, '^([^|]*)|') == ARGV[1] then
-    redis.call('HSET', 'wcli:room:' .. room, id, string.gsub(v, '^[^|]*', '', 1))
+    redis.call('HSET', 'wcli:room:' .. room, id, (string.gsub(v, '^[^|]*', '', 1)))
     redis.call('ZADD', 'wcli:detached', ARGV[2], e)
     n = n + 1
   end

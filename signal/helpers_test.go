@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,21 @@ import (
 const wait = 5 * time.Second
 
 // testServer runs a Server behind httptest and shuts both down at cleanup.
+//
+// With WEBRTC_CLI_TEST_CLUSTER set (TestProtocolAcrossInstances sets it),
+// it runs three instances on one Redis behind a proxy that hands each new
+// connection to the next instance, so every test's clients are spread
+// over the cluster; the Server returned is the first instance.
 func testServer(t testing.TB, cfg ServerConfig) (*Server, string) {
+	t.Helper()
+	if os.Getenv(clusterEnv) != "" && cfg.Redis == "" {
+		return spreadServer(t, cfg)
+	}
+	return testServerAlone(t, cfg)
+}
+
+// testServerAlone is testServer for one server.
+func testServerAlone(t testing.TB, cfg ServerConfig) (*Server, string) {
 	t.Helper()
 	s := NewServer(cfg)
 	hs := httptest.NewServer(s)

@@ -302,6 +302,12 @@ func (h *hub) relay(c *conn, r *relay, pick target) string {
 		return CodeNotJoined
 	}
 	dst := pick(p, r)
+	if dst == nil && h.cluster != nil && r.to != "" {
+		dst = h.lookupRemote(p.room, r.to)
+		if p.room == nil || c.peer != p {
+			return CodeNotJoined // it left while Redis answered
+		}
+	}
 	if dst == nil {
 		return CodeUnknownPeer
 	}

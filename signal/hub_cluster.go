@@ -1,6 +1,10 @@
 package signal
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"time"
+)
 
 // The hub's side of a cluster: the rooms of this instance's peers hold the
 // peers of other instances too (home set, no conn), as Redis and the
@@ -196,4 +200,26 @@ func (h *hub) mergeRemote(room string, ms []member) {
 			h.broadcast(r, nil, encodePeerJoined(q.info()))
 		}
 	}
+}
+
+// lookupRemote asks Redis for member id of r, which this instance has not
+// heard of yet: it may have joined on another instance a moment ago, its
+// peer-joined still on the way. Called with h.mu held; lets go of it while
+// Redis answers.
+func (h *hub) lookupRemote(r *room, id string) *peer {
+	h.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	v, err := h.cluster.rdb.HGet(ctx, roomKey(r.name), id).Result()
+	cancel()
+	h.mu.Lock()
+	m, ok := parseMember(id, v)
+	if err != nil || !ok || m.home == h.cluster.self || h.rooms[r.name] != r {
+		return nil
+	}
+	if q := r.peers[id]; q != nil {
+		return q
+	}
+	q := h.addRemote(r, m)
+	h.broadcast(r, nil, encodePeerJoined(q.info()))
+	return q
 }
