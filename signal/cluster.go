@@ -60,9 +60,9 @@ type cluster struct {
 type clusterCmd struct {
 	reconnect bool // not a command: take a fresh connection first
 	script    string
-	keys   []string
-	args   []any
-	reply  chan clusterReply // nil when nobody waits
+	keys      []string
+	args      []any
+	reply     chan clusterReply // nil when nobody waits
 }
 
 type clusterReply struct {
