@@ -45,6 +45,7 @@ type cluster struct {
 	subscribed atomic.Bool
 	beating    atomic.Bool // the last heartbeat was written
 	wasReady   atomic.Bool // ready at least once: a later ready is a recovery
+	reapAfter  atomic.Int64 // unix ms: no reaping before, after a recovery
 
 	mu      sync.Mutex
 	leaves  [][2]string // room, id: leaves Redis has not taken yet
@@ -258,7 +259,10 @@ func (c *cluster) updateReady() {
 		if ok {
 			c.log.Info("redis reachable: serving as part of the cluster")
 			if c.wasReady.Swap(true) {
-				// Back after an outage: Redis may have restarted empty.
+				// Back after an outage: Redis may have restarted empty,
+				// the other instances' heartbeats with it; give them
+				// time to beat again before taking them for dead.
+				c.reapAfter.Store(time.Now().Add(c.srv.cfg.HeartbeatTimeout).UnixMilli())
 				c.wg.Add(1)
 				go func() {
 					defer c.wg.Done()
@@ -303,6 +307,9 @@ func (c *cluster) heartbeatLoop() {
 // whose heartbeat has expired, and ends those whose resume window is
 // over. Any instance may; the scripts make it happen once.
 func (c *cluster) reap(ctx context.Context) {
+	if time.Now().UnixMilli() < c.reapAfter.Load() {
+		return
+	}
 	for _, home := range c.srv.hub.remoteHomes() {
 		n, err := c.rdb.Eval(ctx, reapScript, nil, home, time.Now().Add(c.srv.cfg.ResumeWindow).UnixMilli()).Int()
 		if err != nil {
@@ -424,11 +431,24 @@ type wire struct {
 	Desc   json.RawMessage `json:"d,omitempty"`
 	Cand   json.RawMessage `json:"c,omitempty"`
 	Native string          `json:"n,omitempty"`
+	Inst   string          `json:"i,omitempty"` // the instance that routed it
+	Fw     bool            `json:"w,omitempty"` // forwarded by the recipient's old home
 }
 
 // forward sends r to its recipient's instance home.
 func (c *cluster) forward(home, room string, r *relay) {
-	w := wire{Kind: r.kind, From: r.from, To: r.to, Room: room, SDP: r.sdp, Desc: r.desc, Cand: r.cand}
+	w := wire{Kind: r.kind, From: r.from, To: r.to, Room: room, SDP: r.sdp, Desc: r.desc, Cand: r.cand, Inst: c.self}
+	if r.native != nil {
+		w.Native = string(r.native)
+	}
+	b, _ := json.Marshal(w)
+	c.run(&clusterCmd{keys: []string{instChannel(home)}, args: []any{append([]byte("m\n"), b...)}})
+}
+
+// forwardOn sends on a message that reached a peer's old home, marked
+// forwarded: it goes before what the new home holds back.
+func (c *cluster) forwardOn(home, room string, r *relay) {
+	w := wire{Kind: r.kind, From: r.from, To: r.to, Room: room, SDP: r.sdp, Desc: r.desc, Cand: r.cand, Fw: true}
 	if r.native != nil {
 		w.Native = string(r.native)
 	}
@@ -460,7 +480,20 @@ func (c *cluster) apply(payload string) {
 		if w.Native != "" {
 			r.native = []byte(w.Native)
 		}
-		c.srv.hub.remoteRelay(w.Room, r)
+		c.srv.hub.remoteRelay(w.Room, r, w.Inst, w.Fw)
+	case "a": // ROOM\nID\nVALUE: resumed on the instance VALUE names
+		f := strings.SplitN(rest, "\n", 3)
+		if len(f) != 3 {
+			return
+		}
+		if m, ok := parseMember(f[1], f[2]); ok {
+			c.srv.hub.remoteAttached(f[0], f[1], m.home, m)
+		}
+	case "F": // ROOM\nID\nFROM
+		f := strings.SplitN(rest, "\n", 3)
+		if len(f) == 3 {
+			c.srv.hub.remoteFence(f[0], f[1], f[2])
+		}
 	}
 }
 
@@ -493,7 +526,13 @@ return out
 const leaveScript = `
 local room = KEYS[1]
 if redis.call('HDEL', room, ARGV[1]) == 0 then return 0 end
-redis.call('SREM', 'wcli:ipeers:' .. ARGV[2], ARGV[3] .. '\n' .. ARGV[1])
+local e = ARGV[3] .. '\n' .. ARGV[1]
+redis.call('SREM', 'wcli:ipeers:' .. ARGV[2], e)
+local tok = redis.call('HGET', 'wcli:tokens', e)
+if tok then
+  redis.call('DEL', 'wcli:resume:' .. tok)
+  redis.call('HDEL', 'wcli:tokens', e)
+end
 local event = 'l\n' .. ARGV[3] .. '\n' .. ARGV[1]
 local told = {[ARGV[2]] = true}
 for _, v in ipairs(redis.call('HVALS', room)) do
@@ -559,6 +598,11 @@ for _, e in ipairs(due) do
   local v = redis.call('HGET', key, id)
   if v and string.match(v, '^([^|]*)|') == '' then
     redis.call('HDEL', key, id)
+    local tok = redis.call('HGET', 'wcli:tokens', e)
+    if tok then
+      redis.call('DEL', 'wcli:resume:' .. tok)
+      redis.call('HDEL', 'wcli:tokens', e)
+    end
     local event = 'l\n' .. room .. '\n' .. id
     local told = {}
     for _, w in ipairs(redis.call('HVALS', key)) do

@@ -37,6 +37,7 @@ var spreadTests = []string{
 	"TestRoleDialect", "TestActionDialect", "TestRateLimit", "TestTooLargeCloses1009",
 	"TestClientRelay", "TestClientRefused", "TestServerTokens", "TestTokenRefusalText",
 	"TestPingBeforeJoin", "TestJoinTimeout",
+	"TestResumeKeepsIDAndDeliversQueue", "TestResumeTakesOverLiveConnection", "TestResumeNeedsSameRoom",
 }
 
 // spreadServer is testServer for a cluster of three behind a proxy.

@@ -160,3 +160,82 @@ func TestClusterRedisUnreachable(t *testing.T) {
 		}
 	}
 }
+
+// A peer whose connection drops resumes on another instance: same id,
+// resumed, what was sent to it meanwhile in order right after the
+// welcome, and no peer-left for the others.
+func TestClusterResumeElsewhere(t *testing.T) {
+	_, urls := clusterOf(t, 2, ServerConfig{})
+	a := dialRaw(t, urls[0])
+	wa := a.join("r", RolePeer)
+	b := dialRaw(t, urls[1])
+	wb := b.join("r", RolePeer)
+	a.expect(TypePeerJoined)
+	b.kill()
+	for i := range 20 {
+		a.send(obj{"type": "offer", "to": idOf(wb), "sdp": fmt.Sprint("o", i)})
+	}
+	a.barrier()
+	b2 := dialRaw(t, urls[0]) // the other instance
+	b2.send(obj{"type": "join", "room": "r", "role": "peer", "resume": wb["resume"]})
+	w := b2.expect(TypeWelcome)
+	if w["resumed"] != true || idOf(w) != idOf(wb) {
+		t.Fatalf("welcome %v; want resumed as %s", w, idOf(wb))
+	}
+	for i := range 20 {
+		m := b2.expect(TypeOffer)
+		if m["sdp"] != fmt.Sprint("o", i) || m["from"] != idOf(wa) {
+			t.Fatalf("message %d after the resume: %v", i, m)
+		}
+	}
+	// Both ways after it, and no peer-left.
+	a.send(obj{"type": "offer", "to": idOf(wb), "sdp": "after"})
+	if m := b2.expect(TypeOffer); m["sdp"] != "after" {
+		t.Fatalf("after the resume: %v", m)
+	}
+	b2.send(obj{"type": "answer", "to": idOf(wa), "sdp": "back"})
+	if m := a.expect(TypeAnswer); m["sdp"] != "back" || m["from"] != idOf(wb) {
+		t.Fatalf("answer %v", m)
+	}
+}
+
+// Resuming on another instance while the old connection still looks
+// alive there closes the old one; a token presented to two instances at
+// once resumes exactly one.
+func TestClusterResumeRaces(t *testing.T) {
+	_, urls := clusterOf(t, 3, ServerConfig{})
+	a := dialRaw(t, urls[0])
+	a.join("r", RolePeer)
+	b := dialRaw(t, urls[1])
+	wb := b.join("r", RolePeer)
+	a.expect(TypePeerJoined)
+	var wg sync.WaitGroup
+	results := make(chan obj, 2)
+	for _, u := range []string{urls[0], urls[2]} {
+		c := dialRaw(t, u)
+		wg.Go(func() {
+			c.send(obj{"type": "join", "room": "r", "role": "peer", "resume": wb["resume"]})
+			results <- c.next()
+		})
+	}
+	wg.Wait()
+	close(results)
+	resumed := 0
+	for m := range results {
+		if m["type"] == TypeWelcome && m["resumed"] == true {
+			resumed++
+			if idOf(m) != idOf(wb) {
+				t.Errorf("resumed as %s; want %s", idOf(m), idOf(wb))
+			}
+		}
+	}
+	if resumed != 1 {
+		t.Fatalf("%d of two instances resumed the one session", resumed)
+	}
+	b.ws.SetReadDeadline(time.Now().Add(wait))
+	for {
+		if _, _, err := b.ws.ReadMessage(); err != nil {
+			break // the old connection was closed
+		}
+	}
+}

@@ -19,6 +19,7 @@ type peer struct {
 	// home is the cluster instance of a peer of another instance: it
 	// has no conn here, and what is sent to it goes there.
 	home string
+	hand *handover // resumed from another instance, fences due
 
 	conn         *conn // nil while disconnected
 	resume       string
@@ -124,7 +125,15 @@ func (h *hub) join(c *conn, req joinReq) (p *peer, resumed bool, code string) {
 	if old := h.resumes[req.resume]; req.resume != "" && old != nil && old.room.name == req.room {
 		h.takeOver(c, old)
 		h.greet(old, true)
+		if h.cluster != nil {
+			h.cluster.setToken(old)
+		}
 		return old, true, ""
+	}
+	if h.cluster != nil && req.resume != "" && req.dialect == dialectNative {
+		if p, handled, code := h.clusterResume(c, req); handled {
+			return p, code == "", code
+		}
 	}
 	if h.cluster != nil {
 		return h.clusterJoin(c, req)
@@ -257,6 +266,10 @@ func (h *hub) end(p *peer) {
 		p.expiry.Stop()
 		p.expiry = nil
 	}
+	if p.hand != nil {
+		p.hand.timer.Stop()
+		p.hand = nil
+	}
 	delete(h.resumes, p.resume)
 	delete(r.peers, p.id)
 	h.release(p)
@@ -318,7 +331,11 @@ func (h *hub) relay(c *conn, r *relay, pick target) string {
 		return ""
 	}
 	if b := r.render(dst); b != nil {
-		h.deliver(dst, b)
+		if dst.hand != nil {
+			h.deliverResumed(dst, h.cluster.self, false, b)
+		} else {
+			h.deliver(dst, b)
+		}
 	}
 	h.srv.metrics.relayedBy[r.kind].Inc()
 	return ""

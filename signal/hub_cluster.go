@@ -66,6 +66,7 @@ func (h *hub) clusterJoin(c *conn, req joinReq) (*peer, bool, string) {
 	h.srv.metrics.peers.Inc()
 	h.srv.metrics.joins.Inc()
 	h.greet(p, false)
+	h.cluster.setToken(p)
 	return p, false, ""
 }
 
@@ -123,8 +124,9 @@ func (h *hub) remoteLeft(room, id string) {
 	h.forgetIfRemote(r)
 }
 
-// remoteRelay delivers a message another instance relayed to one of ours.
-func (h *hub) remoteRelay(room string, rl *relay) {
+// remoteRelay delivers a message instance inst relayed to one of ours;
+// forwarded, it comes through the peer's old home after a resume.
+func (h *hub) remoteRelay(room string, rl *relay, inst string, forwarded bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.rooms[room]
@@ -132,14 +134,26 @@ func (h *hub) remoteRelay(room string, rl *relay) {
 		return
 	}
 	dst := r.peers[rl.to]
+	if dst != nil && dst.home != "" && dst.home != detachedHome {
+		// Resumed elsewhere since it was sent: on to its new home, in
+		// the order it came.
+		h.cluster.forwardOn(dst.home, room, rl)
+		return
+	}
 	if dst == nil || dst.home != "" {
 		h.srv.log.Debug("relayed message for a peer not here", "to", rl.to, "room", room)
 		return
 	}
-	if b := rl.render(dst); b != nil {
-		h.deliver(dst, b)
+	b := rl.native
+	if rl.kind != "raw" {
+		b = rl.render(dst)
 	}
-	h.srv.metrics.relayedBy[rl.kind].Inc()
+	if b != nil {
+		h.deliverResumed(dst, inst, forwarded, b)
+	}
+	if c := h.srv.metrics.relayedBy[rl.kind]; c != nil { // not "raw": counted when first relayed
+		c.Inc()
+	}
 }
 
 // forgetIfRemote drops the view of a room with no peers of this instance
