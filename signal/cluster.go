@@ -43,8 +43,8 @@ type cluster struct {
 	cmds       chan *clusterCmd
 	ready      atomic.Bool // Redis answers and our channel is subscribed
 	subscribed atomic.Bool
-	beating    atomic.Bool // the last heartbeat was written
-	wasReady   atomic.Bool // ready at least once: a later ready is a recovery
+	beating    atomic.Bool  // the last heartbeat was written
+	wasReady   atomic.Bool  // ready at least once: a later ready is a recovery
 	reapAfter  atomic.Int64 // unix ms: no reaping before, after a recovery
 
 	mu      sync.Mutex
