@@ -239,6 +239,7 @@ func (c *cluster) receiveLoop(sub *redis.PubSub) {
 			c.apply(m.Payload)
 		default:
 			if err != nil {
+				c.holdReaping()
 				c.subscribed.Store(false)
 				c.updateReady()
 				c.srv.metrics.redisErrors.Inc()
@@ -292,6 +293,7 @@ func (c *cluster) heartbeatLoop() {
 		}
 		if err != nil {
 			c.srv.metrics.redisErrors.Inc()
+			c.holdReaping()
 		}
 		c.beating.Store(err == nil)
 		c.updateReady()
@@ -306,6 +308,14 @@ func (c *cluster) heartbeatLoop() {
 // reap detaches the peers of the instances hosting members of our rooms
 // whose heartbeat has expired, and ends those whose resume window is
 // over. Any instance may; the scripts make it happen once.
+// holdReaping keeps this instance from taking others for dead until a
+// heartbeat timeout after now: while it cannot reach Redis, and just after,
+// their heartbeats may be missing for reasons of its own (a Redis that
+// restarted empty).
+func (c *cluster) holdReaping() {
+	c.reapAfter.Store(time.Now().Add(c.srv.cfg.HeartbeatTimeout).UnixMilli())
+}
+
 func (c *cluster) reap(ctx context.Context) {
 	if time.Now().UnixMilli() < c.reapAfter.Load() {
 		return
@@ -357,7 +367,8 @@ var errRoomFull = errors.New("room full")
 // other members' instances. It returns the members before p.
 func (c *cluster) join(room string, p *peer) ([]member, uint64, error) {
 	r := c.run(&clusterCmd{script: joinScript, keys: []string{roomKey(room)},
-		args: []any{p.id, fmt.Sprintf("|%s|%d|%s", p.role, p.dialect, p.name), c.srv.cfg.RoomSize, c.self, room}, reply: make(chan clusterReply, 1)})
+		args:  []any{p.id, fmt.Sprintf("|%s|%d|%s", p.role, p.dialect, p.name), c.srv.cfg.RoomSize, c.self, room, p.resume, c.tokenTTL()},
+		reply: make(chan clusterReply, 1)})
 	if r.err != nil {
 		return nil, 0, r.err
 	}
@@ -397,6 +408,7 @@ func (c *cluster) refill() {
 	for _, l := range leaves {
 		c.leave(l[0], l[1])
 	}
+	failed := 0
 	for room, locals := range c.srv.hub.localMembers() {
 		args := []any{c.self, room}
 		for _, p := range locals {
@@ -405,7 +417,11 @@ func (c *cluster) refill() {
 		r := c.run(&clusterCmd{script: refillScript, keys: []string{roomKey(room)}, args: args, reply: make(chan clusterReply, 1)})
 		if r.err != nil {
 			c.log.Warn("redis: putting this instance's peers back failed", "room", room, "err", r.err)
+			failed++
 			continue
+		}
+		for _, p := range locals {
+			c.setToken(p) // a Redis that restarted lost the resume tokens too
 		}
 		vals, _ := r.val.([]any)
 		var ms []member
@@ -418,7 +434,9 @@ func (c *cluster) refill() {
 		}
 		c.srv.hub.mergeRemote(room, ms)
 	}
-	c.log.Info("redis back: this instance's peers are in it again")
+	if failed == 0 {
+		c.log.Info("redis back: this instance's peers are in it again")
+	}
 }
 
 // wire is a relayed message between instances.
@@ -498,7 +516,7 @@ func (c *cluster) apply(payload string) {
 }
 
 // joinScript: KEYS room; ARGV id, "|ROLE|DIALECT|NAME", room size, our
-// instance, room name. It returns nothing when the room is full, else the
+// instance, room name, resume token ("" for none), its lifetime (s). It returns nothing when the room is full, else the
 // new peer's seq and the members before it (id, value, ...).
 const joinScript = `
 local room = KEYS[1]
@@ -508,6 +526,10 @@ local value = ARGV[4] .. '|' .. seq .. ARGV[2]
 local members = redis.call('HGETALL', room)
 redis.call('HSET', room, ARGV[1], value)
 redis.call('SADD', 'wcli:ipeers:' .. ARGV[4], ARGV[5] .. '\n' .. ARGV[1])
+if ARGV[6] ~= '' then
+  redis.call('HSET', 'wcli:tokens', ARGV[5] .. '\n' .. ARGV[1], ARGV[6])
+  redis.call('SET', 'wcli:resume:' .. ARGV[6], ARGV[5] .. '\n' .. ARGV[1], 'EX', ARGV[7])
+end
 local event = 'j\n' .. ARGV[5] .. '\n' .. ARGV[1] .. '\n' .. value
 local told = {[ARGV[4]] = true}
 for i = 2, #members, 2 do
@@ -555,7 +577,13 @@ for _, v in ipairs(redis.call('HVALS', room)) do
   local home = string.match(v, '^([^|]*)|')
   if home ~= '' and home ~= ARGV[1] then homes[home] = true end
 end
+local seq = tonumber(redis.call('GET', 'wcli:seq') or '0')
 for i = 3, #ARGV, 2 do
+  local s = tonumber(string.match(ARGV[i + 1], '^[^|]*|(%d+)|') or '0')
+  if s > seq then
+    seq = s
+    redis.call('SET', 'wcli:seq', seq) -- joins after this one stay the newest
+  end
   local fresh = redis.call('HSET', room, ARGV[i], ARGV[i + 1])
   redis.call('SADD', 'wcli:ipeers:' .. ARGV[1], ARGV[2] .. '\n' .. ARGV[i])
   if fresh == 1 then

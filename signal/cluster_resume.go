@@ -34,14 +34,20 @@ func (c *cluster) setToken(p *peer) {
 	if p.dialect != dialectNative {
 		return
 	}
-	c.run(&clusterCmd{script: tokenScript, args: []any{p.room.name + "\n" + p.id, p.resume, int64((c.srv.cfg.ResumeWindow + time.Hour).Seconds())}})
+	c.run(&clusterCmd{script: tokenScript, args: []any{p.room.name + "\n" + p.id, p.resume, c.tokenTTL()}})
+}
+
+// tokenTTL is how long Redis keeps a resume token (s): a session that is
+// gone for longer is not resumed, and nothing of it stays.
+func (c *cluster) tokenTTL() int64 {
+	return int64((c.srv.cfg.ResumeWindow + c.srv.cfg.HeartbeatTimeout + 24*time.Hour).Seconds())
 }
 
 // claim takes the session of token in room for this instance. It returns
 // the peer's member record, its old home ("" when that died) and the
 // room's members, or ok false when Redis knows no such session.
-func (c *cluster) claim(room, token string) (m member, old string, members []member, ok bool, err error) {
-	r := c.run(&clusterCmd{script: claimScript, args: []any{token, room, c.self}, reply: make(chan clusterReply, 1)})
+func (c *cluster) claim(room, token, newToken string) (m member, old string, members []member, ok bool, err error) {
+	r := c.run(&clusterCmd{script: claimScript, args: []any{token, room, c.self, newToken, c.tokenTTL()}, reply: make(chan clusterReply, 1)})
 	if r.err != nil {
 		return m, "", nil, false, r.err
 	}
@@ -90,8 +96,9 @@ func (h *hub) clusterResume(c *conn, req joinReq) (p *peer, ok bool, code string
 		h.srv.metrics.rooms.Inc()
 	}
 	r.joining++
+	token := newID()
 	h.mu.Unlock()
-	m, old, members, found, err := h.cluster.claim(req.room, req.resume)
+	m, old, members, found, err := h.cluster.claim(req.room, req.resume, token)
 	h.mu.Lock()
 	r.joining--
 	if err != nil || !found {
@@ -119,7 +126,7 @@ func (h *hub) clusterResume(c *conn, req joinReq) (p *peer, ok bool, code string
 		h.srv.metrics.clusterPeers.Dec()
 	}
 	p = &peer{id: m.id, role: m.role, name: m.name, room: r, dialect: m.dialect, seq: m.seq, conn: c}
-	p.resume = newID()
+	p.resume = token
 	h.resumes[p.resume] = p
 	r.peers[p.id] = p
 	r.local++
@@ -139,7 +146,6 @@ func (h *hub) clusterResume(c *conn, req joinReq) (p *peer, ok bool, code string
 	h.srv.metrics.resumes.Inc()
 	h.srv.metrics.joins.Inc()
 	h.greet(p, true)
-	h.cluster.setToken(p)
 	h.srv.log.Info("session resumed from another instance", "id", p.id, "room", r.name, "from", old)
 	return p, true, ""
 }
@@ -265,7 +271,8 @@ redis.call('SET', 'wcli:resume:' .. ARGV[2], ARGV[1], 'EX', ARGV[3])
 return 1
 `
 
-// claimScript: ARGV token, room, our instance. It makes us the session's
+// claimScript: ARGV token, room, our instance, the session's next token,
+// its lifetime (s). It makes us the session's
 // home, tells the other members' instances ("a"), and returns id, value,
 // old home, then the room (id, value, ...); nothing when there is no
 // such session in that room.
@@ -280,7 +287,8 @@ if not v then return {} end
 local old = string.match(v, '^([^|]*)|')
 if old == ARGV[3] then return {} end
 redis.call('DEL', 'wcli:resume:' .. ARGV[1])
-redis.call('HDEL', 'wcli:tokens', e)
+redis.call('HSET', 'wcli:tokens', e, ARGV[4])
+redis.call('SET', 'wcli:resume:' .. ARGV[4], e, 'EX', ARGV[5])
 redis.call('ZREM', 'wcli:detached', e)
 if old ~= '' then redis.call('SREM', 'wcli:ipeers:' .. old, e) end
 redis.call('SADD', 'wcli:ipeers:' .. ARGV[3], e)

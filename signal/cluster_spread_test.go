@@ -33,8 +33,13 @@ func TestProtocolAcrossInstances(t *testing.T) {
 // spreadTests are the protocol tests that only look at what clients see
 // (tests of one server's internals, metrics or limits are left out).
 var spreadTests = []string{
-	"TestWelcomeAndPresence", "TestRelayStampsFrom", "TestErrors", "TestQueryFillsJoin",
-	"TestRoleDialect", "TestActionDialect", "TestRateLimit", "TestTooLargeCloses1009",
+	// TestErrors and TestRoleDialect are left out: their clients join
+	// and leave with nothing to wait on (one room reused by subtests,
+	// the role dialect has no reply to its join), which across instances
+	// shows presence still on its way; TestClusterRoleDialect covers the
+	// role dialect with waits.
+	"TestWelcomeAndPresence", "TestRelayStampsFrom", "TestQueryFillsJoin",
+	"TestActionDialect", "TestRateLimit", "TestTooLargeCloses1009",
 	"TestClientRelay", "TestClientRefused", "TestServerTokens", "TestTokenRefusalText",
 	"TestPingBeforeJoin", "TestJoinTimeout",
 	"TestResumeKeepsIDAndDeliversQueue", "TestResumeTakesOverLiveConnection", "TestResumeNeedsSameRoom",

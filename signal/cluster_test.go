@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/webrtc-cli/webrtc-cli/internal/redistest"
 )
 
@@ -238,4 +239,49 @@ func TestClusterResumeRaces(t *testing.T) {
 			break // the old connection was closed
 		}
 	}
+}
+
+// The role dialect across instances: a sender page's offer goes to the
+// receiver that joined the room most recently, whichever instance it is
+// on.
+func TestClusterRoleDialect(t *testing.T) {
+	srvs, urls := clusterOf(t, 3, ServerConfig{})
+	rdb := redis.NewClient(mustParseRedisURL(t, srvs[0].cfg.Redis))
+	defer rdb.Close()
+	members := func(n int64) {
+		t.Helper()
+		deadline := time.Now().Add(wait)
+		for rdb.HLen(t.Context(), roomKey("a")).Val() != n {
+			if time.Now().After(deadline) {
+				t.Fatalf("room a never had %d members", n)
+			}
+			time.Sleep(5 * time.Millisecond) // the role dialect answers no join: Redis is where it shows
+		}
+	}
+	older := dialRaw(t, urls[0]+"?room=a")
+	older.send(obj{"type": "receiver"})
+	members(1)
+	newer := dialRaw(t, urls[2]+"?room=a")
+	newer.send(obj{"type": "receiver"})
+	members(2)
+	page := dialRaw(t, urls[1]+"?room=a")
+	page.send(obj{"type": "sender"})
+	members(3)
+	page.send(obj{"type": "createOffer", "sdp": obj{"type": "offer", "sdp": sdpText}})
+	if o := newer.expect("createOffer")["sdp"].(obj); o["sdp"] != sdpText {
+		t.Fatalf("createOffer %v", o)
+	}
+	newer.send(obj{"type": "createAnswer", "sdp": obj{"type": "answer", "sdp": "ans"}})
+	if a := page.expect("createAnswer")["sdp"].(obj); a["sdp"] != "ans" {
+		t.Fatalf("createAnswer %v", a)
+	}
+}
+
+func mustParseRedisURL(t *testing.T, url string) *redis.Options {
+	t.Helper()
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opt
 }

@@ -28,6 +28,9 @@ func (h *hub) clusterJoin(c *conn, req joinReq) (*peer, bool, string) {
 	}
 	r.joining++
 	p := &peer{id: c.id, role: req.role, name: req.name, room: r, dialect: req.dialect, conn: c}
+	if req.dialect == dialectNative {
+		p.resume = newID() // in Redis with the join, before anyone can present it
+	}
 	h.mu.Unlock()
 	members, seq, err := h.cluster.join(req.room, p)
 	h.mu.Lock()
@@ -55,8 +58,7 @@ func (h *hub) clusterJoin(c *conn, req joinReq) (*peer, bool, string) {
 		r.gone = nil
 	}
 	p.seq = seq
-	if req.dialect == dialectNative {
-		p.resume = newID()
+	if p.resume != "" {
 		h.resumes[p.resume] = p
 	}
 	h.broadcast(r, nil, encodePeerJoined(p.info()))
@@ -66,7 +68,6 @@ func (h *hub) clusterJoin(c *conn, req joinReq) (*peer, bool, string) {
 	h.srv.metrics.peers.Inc()
 	h.srv.metrics.joins.Inc()
 	h.greet(p, false)
-	h.cluster.setToken(p)
 	return p, false, ""
 }
 
