@@ -47,13 +47,14 @@ type cluster struct {
 	wasReady   atomic.Bool  // ready at least once: a later ready is a recovery
 	reapAfter  atomic.Int64 // unix ms: no reaping before, after a recovery
 
-	mu      sync.Mutex
-	leaves  [][2]string // room, id: leaves Redis has not taken yet
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	stopped chan struct{} // the ordered sender has ended
-	sub     *redis.PubSub
+	mu        sync.Mutex
+	leaves    [][2]string // room, id: leaves Redis has not taken yet
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	stopped   chan struct{} // the ordered sender has ended
+	closeOnce sync.Once
+	sub       *redis.PubSub
 }
 
 // clusterCmd is a command for the ordered connection: a script, or a
@@ -103,6 +104,10 @@ func newCluster(s *Server, url string) (*cluster, error) {
 // close stops the instance's part of the cluster: what is queued is sent
 // (bounded by ctx), its heartbeat and peer set go.
 func (c *cluster) close(ctx context.Context) {
+	c.closeOnce.Do(func() { c.shutdown(ctx) })
+}
+
+func (c *cluster) shutdown(ctx context.Context) {
 	close(c.cmds)
 	select {
 	case <-c.stopped:

@@ -304,6 +304,9 @@ for _, w in ipairs(redis.call('HVALS', key)) do
   end
 end
 if old ~= '' and not told[old] then redis.call('PUBLISH', 'wcli:i:' .. old, event) end
+if old ~= '' and redis.call('EXISTS', 'wcli:alive:' .. old) == 0 then
+  old = '' -- gone: nothing to forward, no fences to wait for
+end
 local out = {id, nv, old}
 for _, x in ipairs(redis.call('HGETALL', key)) do out[#out + 1] = x end
 return out

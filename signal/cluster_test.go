@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -284,4 +285,32 @@ func mustParseRedisURL(t *testing.T, url string) *redis.Options {
 		t.Fatal(err)
 	}
 	return opt
+}
+
+// A rolling upgrade: an instance shut down (Server.Close) keeps its
+// sessions for resume, and its peers resume on another instance with no
+// peer-left for the others.
+func TestClusterRollingRestart(t *testing.T) {
+	srvs, urls := clusterOf(t, 2, ServerConfig{ResumeWindow: 10 * time.Second})
+	a := dialRaw(t, urls[0])
+	wa := a.join("r", RolePeer)
+	b := dialRaw(t, urls[1])
+	wb := b.join("r", RolePeer)
+	a.expect(TypePeerJoined)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := srvs[1].Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.expectClose(1001)
+	b2 := dialRaw(t, urls[0])
+	b2.send(obj{"type": "join", "room": "r", "role": "peer", "resume": wb["resume"]})
+	if w := b2.expect(TypeWelcome); w["resumed"] != true || idOf(w) != idOf(wb) {
+		t.Fatalf("welcome after the instance went away: %v", w)
+	}
+	a.send(obj{"type": "offer", "to": idOf(wb), "sdp": "x"})
+	if m := b2.expect(TypeOffer); m["from"] != idOf(wa) {
+		t.Fatalf("offer %v", m)
+	}
+	a.barrier() // no peer-left
 }

@@ -230,7 +230,11 @@ func (h *hub) disconnect(c *conn, clean bool) {
 		return
 	}
 	c.peer = nil
-	if clean || p.dialect != dialectNative || h.srv.cfg.NoResume || h.srv.closing() {
+	// A cluster instance that shuts down (a rolling upgrade) keeps its
+	// sessions for resume on the other instances; a single server ends
+	// them.
+	handOff := h.cluster != nil && h.srv.closing()
+	if (clean && !handOff) || p.dialect != dialectNative || h.srv.cfg.NoResume || (h.srv.closing() && !handOff) {
 		h.end(p)
 		return
 	}
