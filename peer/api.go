@@ -165,6 +165,10 @@ func NewAPI(o NetOptions, log *slog.Logger, sending ...webrtc.RTPCodecParameters
 	// A peer that vanishes (no DTLS close, no RTCP BYE) is failed within
 	// about 5 s: a WHEP stream has no other sign that it ended.
 	s.SetICETimeouts(2*time.Second, 3*time.Second, time.Second)
+	// pion waits 2 s for a better pair before taking a relayed one: with
+	// the 3 s failure above, a relay found late (the WHIP client's
+	// restart with the endpoint's TURN servers) would hardly make it.
+	s.SetRelayAcceptanceMinWait(500 * time.Millisecond)
 	if o.UDPPortMin != 0 || o.UDPPortMax != 0 {
 		if err := s.SetEphemeralUDPPortRange(o.UDPPortMin, o.UDPPortMax); err != nil {
 			return nil, fmt.Errorf("UDP port range %d-%d: %w", o.UDPPortMin, o.UDPPortMax, err)

@@ -61,6 +61,7 @@ type Call struct {
 	connected sync.Once
 	ended     sync.Once
 	complete  atomic.Bool
+	failHold  atomic.Int64 // unix ns: a failed connection does not end the call before
 }
 
 // MarkComplete records that the call did what it was for (the receiver has
@@ -197,9 +198,22 @@ func (c *Call) onState(s webrtc.PeerConnectionState) {
 		// A sender that says bye closes its side at once, and DTLS's
 		// close_notify usually beats the bye through the server: give
 		// the bye a moment to arrive, so the call ends as finished.
-		time.AfterFunc(byeGrace, func() { c.End(fmt.Errorf("%w (%s)", ErrFailed, s)) })
+		wait := byeGrace
+		if until := time.Unix(0, c.failHold.Load()); s == webrtc.PeerConnectionStateFailed && time.Until(until) > wait {
+			wait = time.Until(until) // an ICE restart is under way
+		}
+		time.AfterFunc(wait, func() {
+			if s == webrtc.PeerConnectionStateFailed && c.PC.ConnectionState() == webrtc.PeerConnectionStateConnected {
+				return // the restart brought it back
+			}
+			c.End(fmt.Errorf("%w (%s)", ErrFailed, s))
+		})
 	}
 }
+
+// HoldFailure keeps a failed connection from ending the call for d: an
+// ICE restart is under way and may bring it back.
+func (c *Call) HoldFailure(d time.Duration) { c.failHold.Store(time.Now().Add(d).UnixNano()) }
 
 // sendDescription sends our offer or answer, then the candidates gathered
 // meanwhile.

@@ -181,8 +181,15 @@ func (s *whipClientSignaling) fallBack(extra []webrtc.ICEServer) {
 
 // restart adds servers to the connection and restarts ICE by PATCH with
 // every candidate gathered (RFC 9725 §4.4.2).
-func (s *whipClientSignaling) restart(servers []webrtc.ICEServer) error {
+func (s *whipClientSignaling) restart(servers []webrtc.ICEServer) (err error) {
 	pc := s.call.PC
+	// The first attempt may fail while this one gathers and checks.
+	s.call.HoldFailure(gatherLimit + 10*time.Second)
+	defer func() {
+		if err != nil {
+			s.call.HoldFailure(0)
+		}
+	}()
 	cfg := pc.GetConfiguration()
 	cfg.ICEServers = append(cfg.ICEServers, servers...)
 	if err := pc.SetConfiguration(cfg); err != nil {
@@ -196,7 +203,6 @@ func (s *whipClientSignaling) restart(servers []webrtc.ICEServer) error {
 		s.restarting = false
 		s.mu.Unlock()
 	}()
-	gathered := webrtc.GatheringCompletePromise(pc)
 	offer, err := pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
 	if err == nil {
 		err = pc.SetLocalDescription(offer)
@@ -204,6 +210,9 @@ func (s *whipClientSignaling) restart(servers []webrtc.ICEServer) error {
 	if err != nil {
 		return err
 	}
+	// Made after the restart's gathering has begun: made before, it may
+	// be the first gathering's, long complete.
+	gathered := webrtc.GatheringCompletePromise(pc)
 	t := time.NewTimer(gatherLimit)
 	defer t.Stop()
 	select {
@@ -236,6 +245,8 @@ func (s *whipClientSignaling) restart(servers []webrtc.ICEServer) error {
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		return err
 	}
+	// Checks with the new candidates: a failure from here on is theirs.
+	s.call.HoldFailure(linkServerWait + 5*time.Second)
 	for _, m := range theirs.Media {
 		mid := m.Mid
 		for _, c := range m.Candidates {
