@@ -458,8 +458,20 @@ type wire struct {
 	Fw     bool            `json:"w,omitempty"` // forwarded by the recipient's old home
 }
 
-// forward sends r to its recipient's instance home.
-func (c *cluster) forward(home, room string, r *relay) {
+// forward sends r to its recipient's instance home. To a native peer it
+// goes as the bytes that peer will get, behind a short header; to the
+// tutorial dialects as JSON, to be rendered there.
+func (c *cluster) forward(home, room string, r *relay, native bool) {
+	if native {
+		b := r.nativeBytes()
+		msg := make([]byte, 0, len(b)+len(room)+len(r.to)+len(r.kind)+len(c.self)+8)
+		msg = append(msg, "n\n"...)
+		for _, f := range []string{room, r.to, r.kind, c.self} {
+			msg = append(append(msg, f...), '\n')
+		}
+		c.run(&clusterCmd{keys: []string{instChannel(home)}, args: []any{append(msg, b...)}})
+		return
+	}
 	w := wire{Kind: r.kind, From: r.from, To: r.to, Room: room, SDP: r.sdp, Desc: r.desc, Cand: r.cand, Inst: c.self}
 	if r.native != nil {
 		w.Native = string(r.native)
@@ -494,6 +506,13 @@ func (c *cluster) apply(payload string) {
 	case "l": // ROOM\nID
 		room, id, _ := strings.Cut(rest, "\n")
 		c.srv.hub.remoteLeft(room, id)
+	case "n": // ROOM\nTO\nKIND\nINST\nNATIVE
+		f := strings.SplitN(rest, "\n", 5)
+		if len(f) != 5 {
+			return
+		}
+		r := &relay{kind: f[2], to: f[1], native: []byte(f[4])}
+		c.srv.hub.remoteRelay(f[0], r, f[3], false)
 	case "m":
 		var w wire
 		if json.Unmarshal([]byte(rest), &w) != nil {

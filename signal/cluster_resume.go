@@ -113,14 +113,7 @@ func (h *hub) clusterResume(c *conn, req joinReq) (p *peer, ok bool, code string
 		h.forgetIfRemote(r) // its session waits in Redis for another resume
 		return nil, true, CodeNotJoined
 	}
-	for _, mm := range members {
-		if r.peers[mm.id] == nil && !r.gone[mm.id] {
-			h.addRemote(r, mm)
-		}
-	}
-	if r.joining == 0 {
-		r.gone = nil
-	}
+	h.mergeMembers(r, members)
 	if q := r.peers[m.id]; q != nil && q.home != "" {
 		delete(r.peers, m.id) // our view of it as another instance's
 		h.srv.metrics.clusterPeers.Dec()

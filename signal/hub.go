@@ -330,7 +330,7 @@ func (h *hub) relay(c *conn, r *relay, pick target) string {
 	}
 	r.to = dst.id
 	if dst.home != "" {
-		h.cluster.forward(dst.home, p.room.name, r)
+		h.cluster.forward(dst.home, p.room.name, r, dst.dialect == dialectNative)
 		h.srv.metrics.relayedBy[r.kind].Inc()
 		return ""
 	}

@@ -49,14 +49,7 @@ func (h *hub) clusterJoin(c *conn, req joinReq) (*peer, bool, string) {
 		h.forgetIfRemote(r)
 		return nil, false, CodeNotJoined
 	}
-	for _, m := range members {
-		if r.peers[m.id] == nil && !r.gone[m.id] {
-			h.addRemote(r, m)
-		}
-	}
-	if r.joining == 0 {
-		r.gone = nil
-	}
+	h.mergeMembers(r, members)
 	p.seq = seq
 	if p.resume != "" {
 		h.resumes[p.resume] = p
@@ -69,6 +62,24 @@ func (h *hub) clusterJoin(c *conn, req joinReq) (*peer, bool, string) {
 	h.srv.metrics.joins.Inc()
 	h.greet(p, false)
 	return p, false, ""
+}
+
+// mergeMembers adds to r the members of other instances a join reply
+// lists that r lacks, telling this instance's peers: their own
+// peer-joined may already have been applied, or still be on its way (then
+// it finds them known). This instance's own members in the reply are
+// peers still joining, which announce themselves. Called with h.mu held.
+func (h *hub) mergeMembers(r *room, members []member) {
+	for _, m := range members {
+		if m.home == h.cluster.self || r.peers[m.id] != nil || r.gone[m.id] {
+			continue
+		}
+		q := h.addRemote(r, m)
+		h.broadcast(r, nil, encodePeerJoined(q.info()))
+	}
+	if r.joining == 0 {
+		r.gone = nil
+	}
 }
 
 func (h *hub) addRemote(r *room, m member) *peer {
