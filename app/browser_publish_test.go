@@ -83,8 +83,11 @@ func browserPublishes(t *testing.T, ctx context.Context, srv pageServer, b *brow
 	if ov.Codec != codec {
 		t.Errorf("the page sent %q, want %s", ov.Codec, codec)
 	}
-	// The camera's rate, as the encoder saw it: every captured frame sent.
-	if exp := fakeCamFPS * sent.Seconds(); ov.FramesSent < 0.9*exp {
+	// The camera's rate, as the encoder saw it: nearly every captured
+	// frame sent. Chromium's software VP9 encoder drops some on a busy
+	// 2-core machine (go test runs packages side by side): 0.8, while
+	// what was sent must all be recorded (0.9 below, of what was sent).
+	if exp := fakeCamFPS * sent.Seconds(); ov.FramesSent < 0.8*exp {
 		t.Errorf("the page sent %v frames in %v; at %d fps that is %.0f", ov.FramesSent, sent, fakeCamFPS, exp)
 	}
 
@@ -100,7 +103,7 @@ func browserPublishes(t *testing.T, ctx context.Context, srv pageServer, b *brow
 	for _, tr := range r.rep.Tracks {
 		t.Logf("receiver's %s track: %d frames, %d dropped, %d packets lost, %d duplicates, %d PLIs", tr.Kind, tr.Frames, tr.FramesDropped, tr.PacketsLost, tr.Duplicates, tr.PLIsSent)
 	}
-	if exp := fakeCamFPS * sent.Seconds(); float64(decoded) < 0.9*exp {
+	if exp := fakeCamFPS * sent.Seconds(); float64(decoded) < 0.8*exp {
 		t.Errorf("%d frames recorded (%d decode) in %v; at %d fps that should be %.0f", len(frames), decoded, sent, fakeCamFPS, exp)
 	}
 	if float64(decoded) < 0.9*ov.FramesSent {
