@@ -531,6 +531,9 @@ func (c *cluster) apply(payload string) {
 		if m, ok := parseMember(f[1], f[2]); ok {
 			c.srv.hub.remoteAttached(f[0], f[1], m.home, m)
 		}
+	case "d": // ROOM\nID: its instance died; queue for it in Redis
+		room, id, _ := strings.Cut(rest, "\n")
+		c.srv.hub.remoteDetached(room, id)
 	case "F": // ROOM\nID\nFROM
 		f := strings.SplitN(rest, "\n", 3)
 		if len(f) == 3 {
@@ -633,6 +636,16 @@ for _, e in ipairs(entries) do
     redis.call('HSET', 'wcli:room:' .. room, id, (string.gsub(v, '^[^|]*', '', 1)))
     redis.call('ZADD', 'wcli:detached', ARGV[2], e)
     n = n + 1
+    -- The other members' instances queue what they send it in Redis
+    -- from now on, for whichever instance it resumes on.
+    local told = {[ARGV[1]] = true}
+    for _, w in ipairs(redis.call('HVALS', 'wcli:room:' .. room)) do
+      local home = string.match(w, '^([^|]*)|')
+      if home ~= '' and not told[home] then
+        told[home] = true
+        redis.call('PUBLISH', 'wcli:i:' .. home, 'd\n' .. room .. '\n' .. id)
+      end
+    end
   end
 end
 redis.call('DEL', key)
@@ -650,6 +663,7 @@ for _, e in ipairs(due) do
   local v = redis.call('HGET', key, id)
   if v and string.match(v, '^([^|]*)|') == '' then
     redis.call('HDEL', key, id)
+    redis.call('DEL', 'wcli:q:' .. e, 'wcli:qb:' .. e)
     local tok = redis.call('HGET', 'wcli:tokens', e)
     if tok then
       redis.call('DEL', 'wcli:resume:' .. tok)

@@ -459,3 +459,68 @@ func TestClusterRedisRestart(t *testing.T) {
 	c.barrier()
 	d.barrier()
 }
+
+// What is sent to a peer whose instance died waits in Redis, bounded, and
+// comes right after the welcome when the peer resumes on another
+// instance, in order.
+func TestClusterQueueForDeadInstance(t *testing.T) {
+	rds := redistest.Start(t)
+	rdb := redisClient(t, rds.URL)
+	logs := map[string]*lockedBuffer{"helper": {}, "instance": {}}
+	logOnFailure(t, logs)
+	child, childURL, _ := startClusterHelper(t, rds.URL, logs["helper"])
+	s, url := testServer(t, ServerConfig{Redis: rds.URL, HeartbeatTimeout: killedHeartbeatTimeout, ResumeWindow: 20 * time.Second,
+		Logger: debugLogger(logs["instance"])})
+	waitReady(t, s)
+	a := dialRaw(t, url)
+	wa := a.join("q", RolePeer)
+	b := dialRaw(t, childURL)
+	wb := b.join("q", RolePeer)
+	a.expect(TypePeerJoined)
+	child.Process.Kill()
+	child.Wait()
+	// Detached once the instance's heartbeat has expired.
+	entry := "q\n" + idOf(wb)
+	deadline := time.Now().Add(10 * time.Second)
+	for rdb.ZScore(t.Context(), "wcli:detached", entry).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dead instance's peer was never detached:\n%s", redisDump(rdb))
+		}
+		time.Sleep(20 * time.Millisecond) // Redis state has no event to wait on
+	}
+	// The detach reaches a's instance in order before anything a sends
+	// next only if a's instance has applied it: a ping round trip does not
+	// prove that, so wait for the member to show as detached there too.
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		s.hub.mu.Lock()
+		q := s.hub.rooms["q"].peers[idOf(wb)]
+		detached := q != nil && q.home == detachedHome
+		s.hub.mu.Unlock()
+		if detached {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a's instance never learned that b's instance died")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := range 10 {
+		a.send(obj{"type": "offer", "to": idOf(wb), "sdp": fmt.Sprint("q", i)})
+	}
+	a.barrier()
+	b2 := dialRaw(t, url)
+	b2.send(obj{"type": "join", "room": "q", "role": "peer", "resume": wb["resume"]})
+	if w := b2.expect(TypeWelcome); w["resumed"] != true || idOf(w) != idOf(wb) {
+		t.Fatalf("welcome %v", w)
+	}
+	for i := range 10 {
+		if m := b2.expect(TypeOffer); m["sdp"] != fmt.Sprint("q", i) || m["from"] != idOf(wa) {
+			t.Fatalf("queued message %d: %v", i, m)
+		}
+	}
+	a.barrier() // no peer-left
+	if n := rdb.Exists(t.Context(), "wcli:q:"+entry, "wcli:qb:"+entry).Val(); n != 0 {
+		t.Errorf("the queue is still in Redis after the resume")
+	}
+}

@@ -28,6 +28,24 @@ type handover struct {
 	timer   *time.Timer
 }
 
+// queue keeps data in Redis for peer id of room, whose instance died,
+// within the resume queue's bounds. It does not wait.
+func (c *cluster) queue(room, id string, data []byte) {
+	c.run(&clusterCmd{script: queueScript, args: []any{room + "\n" + id, data, c.srv.cfg.ResumeQueue, c.srv.cfg.queueBytes(), c.tokenTTL()}})
+}
+
+// remoteDetached: peer id of room lost its instance; what is sent to it
+// is queued in Redis until it resumes somewhere or its window ends.
+func (h *hub) remoteDetached(room, id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r := h.rooms[room]; r != nil {
+		if q := r.peers[id]; q != nil && q.home != "" {
+			q.home = detachedHome
+		}
+	}
+}
+
 // setToken records p's current resume token in Redis (replacing its
 // last one). It does not wait.
 func (c *cluster) setToken(p *peer) {
@@ -46,27 +64,34 @@ func (c *cluster) tokenTTL() int64 {
 // claim takes the session of token in room for this instance. It returns
 // the peer's member record, its old home ("" when that died) and the
 // room's members, or ok false when Redis knows no such session.
-func (c *cluster) claim(room, token, newToken string) (m member, old string, members []member, ok bool, err error) {
+func (c *cluster) claim(room, token, newToken string) (m member, old string, members []member, queued [][]byte, ok bool, err error) {
 	r := c.run(&clusterCmd{script: claimScript, args: []any{token, room, c.self, newToken, c.tokenTTL()}, reply: make(chan clusterReply, 1)})
 	if r.err != nil {
-		return m, "", nil, false, r.err
+		return m, "", nil, nil, false, r.err
 	}
 	vals, _ := r.val.([]any)
-	if len(vals) < 3 {
-		return m, "", nil, false, nil
+	if len(vals) < 4 {
+		return m, "", nil, nil, false, nil
 	}
 	id, _ := vals[0].(string)
 	v, _ := vals[1].(string)
 	old, _ = vals[2].(string)
+	nq, _ := vals[3].(int64)
 	m, ok = parseMember(id, v)
-	for i := 3; i+1 < len(vals); i += 2 {
+	rest := vals[4:]
+	for i := 0; i < int(nq) && i < len(rest); i++ {
+		s, _ := rest[i].(string)
+		queued = append(queued, []byte(s))
+	}
+	vals = rest[min(int(nq), len(rest)):]
+	for i := 0; i+1 < len(vals); i += 2 {
 		mid, _ := vals[i].(string)
 		mv, _ := vals[i+1].(string)
 		if mm, ok := parseMember(mid, mv); ok && mid != id {
 			members = append(members, mm)
 		}
 	}
-	return m, old, members, ok, nil
+	return m, old, members, queued, ok, nil
 }
 
 // fence tells the old home of a resumed peer that this instance routes
@@ -98,7 +123,7 @@ func (h *hub) clusterResume(c *conn, req joinReq) (p *peer, ok bool, code string
 	r.joining++
 	token := newID()
 	h.mu.Unlock()
-	m, old, members, found, err := h.cluster.claim(req.room, req.resume, token)
+	m, old, members, queued, found, err := h.cluster.claim(req.room, req.resume, token)
 	h.mu.Lock()
 	r.joining--
 	if err != nil || !found {
@@ -134,6 +159,9 @@ func (h *hub) clusterResume(c *conn, req joinReq) (p *peer, ok bool, code string
 		hv.timer = time.AfterFunc(handoverLimit, func() { h.endHandover(p, "") })
 		p.hand = hv
 		h.cluster.fence(old, r.name, p.id, h.cluster.self)
+	}
+	for _, b := range queued {
+		h.hold(p, b) // greet sends them right after the welcome
 	}
 	h.srv.metrics.peers.Inc()
 	h.srv.metrics.resumes.Inc()
@@ -255,6 +283,19 @@ func (h *hub) remoteFence(room, id, from string) {
 	h.endHandover(p, from)
 }
 
+// queueScript: ARGV "ROOM\nID", message, most messages, most bytes,
+// seconds to keep them.
+const queueScript = `
+local q, qb = 'wcli:q:' .. ARGV[1], 'wcli:qb:' .. ARGV[1]
+local bytes = tonumber(redis.call('GET', qb) or '0')
+if redis.call('LLEN', q) >= tonumber(ARGV[3]) or bytes + #ARGV[2] > tonumber(ARGV[4]) then return 0 end
+redis.call('RPUSH', q, ARGV[2])
+redis.call('INCRBY', qb, #ARGV[2])
+redis.call('EXPIRE', q, ARGV[5])
+redis.call('EXPIRE', qb, ARGV[5])
+return 1
+`
+
 // tokenScript: ARGV "ROOM\nID", token, seconds to keep it.
 const tokenScript = `
 local old = redis.call('HGET', 'wcli:tokens', ARGV[1])
@@ -300,7 +341,10 @@ if old ~= '' and not told[old] then redis.call('PUBLISH', 'wcli:i:' .. old, even
 if old ~= '' and redis.call('EXISTS', 'wcli:alive:' .. old) == 0 then
   old = '' -- gone: nothing to forward, no fences to wait for
 end
-local out = {id, nv, old}
+local q = redis.call('LRANGE', 'wcli:q:' .. e, 0, -1)
+redis.call('DEL', 'wcli:q:' .. e, 'wcli:qb:' .. e)
+local out = {id, nv, old, #q}
+for _, x in ipairs(q) do out[#out + 1] = x end
 for _, x in ipairs(redis.call('HGETALL', key)) do out[#out + 1] = x end
 return out
 `

@@ -329,6 +329,11 @@ func (h *hub) relay(c *conn, r *relay, pick target) string {
 		return CodeUnknownPeer
 	}
 	r.to = dst.id
+	if dst.home == detachedHome {
+		h.cluster.queue(p.room.name, dst.id, r.nativeBytes())
+		h.srv.metrics.relayedBy[r.kind].Inc()
+		return ""
+	}
 	if dst.home != "" {
 		h.cluster.forward(dst.home, p.room.name, r, dst.dialect == dialectNative)
 		h.srv.metrics.relayedBy[r.kind].Inc()
