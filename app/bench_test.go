@@ -159,6 +159,20 @@ func reportStreams(b *testing.B, reps []*Report, seconds int, cpu, wall time.Dur
 	b.ReportMetric(wall.Seconds(), "wall-s")
 }
 
+// countsFromEnv is the comma-separated counts in $name, or def.
+func countsFromEnv(name string, def ...int) []int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	var counts []int
+	for _, f := range splitComma(v) {
+		n, _ := strconv.Atoi(f)
+		counts = append(counts, n)
+	}
+	return counts
+}
+
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -170,14 +184,7 @@ func cpuTime() time.Duration {
 // this process) and reports frames lost and CPU per stream-second, both
 // ends included. STREAMS=a,b,c overrides the counts.
 func BenchmarkStreams(b *testing.B) {
-	counts := []int{10, 50, 100}
-	if v := os.Getenv("STREAMS"); v != "" {
-		counts = nil
-		for _, f := range splitComma(v) {
-			n, _ := strconv.Atoi(f)
-			counts = append(counts, n)
-		}
-	}
+	counts := countsFromEnv("STREAMS", 10, 50, 100)
 	const seconds = 5
 	file := synthVP8(b, 1_000_000, seconds)
 	for _, n := range counts {

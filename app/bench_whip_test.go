@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -79,14 +77,7 @@ func BenchmarkWHIPFirstFrame(b *testing.B) {
 // lost and CPU per viewer-second, both ends included. VIEWERS=a,b,c
 // overrides the counts.
 func BenchmarkWHEPViewers(b *testing.B) {
-	counts := []int{100}
-	if v := os.Getenv("VIEWERS"); v != "" {
-		counts = nil
-		for _, f := range splitComma(v) {
-			n, _ := strconv.Atoi(f)
-			counts = append(counts, n)
-		}
-	}
+	counts := countsFromEnv("VIEWERS", 100)
 	const seconds = 5
 	file := synthVP8(b, 1_000_000, seconds)
 	for _, n := range counts {

@@ -472,18 +472,20 @@ func (c *cluster) forward(home, room string, r *relay, native bool) {
 		c.run(&clusterCmd{keys: []string{instChannel(home)}, args: []any{append(msg, b...)}})
 		return
 	}
-	w := wire{Kind: r.kind, From: r.from, To: r.to, Room: room, SDP: r.sdp, Desc: r.desc, Cand: r.cand, Inst: c.self}
-	if r.native != nil {
-		w.Native = string(r.native)
-	}
-	b, _ := json.Marshal(w)
-	c.run(&clusterCmd{keys: []string{instChannel(home)}, args: []any{append([]byte("m\n"), b...)}})
+	c.sendWire(home, room, r, false)
 }
 
 // forwardOn sends on a message that reached a peer's old home, marked
 // forwarded: it goes before what the new home holds back.
-func (c *cluster) forwardOn(home, room string, r *relay) {
-	w := wire{Kind: r.kind, From: r.from, To: r.to, Room: room, SDP: r.sdp, Desc: r.desc, Cand: r.cand, Fw: true}
+func (c *cluster) forwardOn(home, room string, r *relay) { c.sendWire(home, room, r, true) }
+
+// sendWire sends r to instance home as JSON, whatever its recipient's
+// dialect.
+func (c *cluster) sendWire(home, room string, r *relay, forwarded bool) {
+	w := wire{Kind: r.kind, From: r.from, To: r.to, Room: room, SDP: r.sdp, Desc: r.desc, Cand: r.cand, Fw: forwarded}
+	if !forwarded {
+		w.Inst = c.self
+	}
 	if r.native != nil {
 		w.Native = string(r.native)
 	}
@@ -542,10 +544,39 @@ func (c *cluster) apply(payload string) {
 	}
 }
 
+// luaPrelude is what the scripts share. A member record is
+// "HOME|SEQ|ROLE|DIALECT|NAME"; ENTRY is "ROOM\nID".
+const luaPrelude = `
+local function homeOf(v) return string.match(v, '^([^|]*)|') end
+-- tell publishes event to the instance of every member of room key but
+-- those in skip (instance -> true); members without one (detached) hear
+-- nothing. It returns the instances told or skipped.
+local function tell(key, skip, event)
+  local told = {}
+  for k in pairs(skip) do told[k] = true end
+  for _, v in ipairs(redis.call('HVALS', key)) do
+    local h = homeOf(v)
+    if h ~= '' and not told[h] then
+      told[h] = true
+      redis.call('PUBLISH', 'wcli:i:' .. h, event)
+    end
+  end
+  return told
+end
+-- forgetToken drops the resume token of entry.
+local function forgetToken(entry)
+  local tok = redis.call('HGET', 'wcli:tokens', entry)
+  if tok then
+    redis.call('DEL', 'wcli:resume:' .. tok)
+    redis.call('HDEL', 'wcli:tokens', entry)
+  end
+end
+`
+
 // joinScript: KEYS room; ARGV id, "|ROLE|DIALECT|NAME", room size, our
 // instance, room name, resume token ("" for none), its lifetime (s). It returns nothing when the room is full, else the
 // new peer's seq and the members before it (id, value, ...).
-const joinScript = `
+const joinScript = luaPrelude + `
 local room = KEYS[1]
 if redis.call('HLEN', room) >= tonumber(ARGV[3]) then return {} end
 local seq = redis.call('INCR', 'wcli:seq')
@@ -557,53 +588,28 @@ if ARGV[6] ~= '' then
   redis.call('HSET', 'wcli:tokens', ARGV[5] .. '\n' .. ARGV[1], ARGV[6])
   redis.call('SET', 'wcli:resume:' .. ARGV[6], ARGV[5] .. '\n' .. ARGV[1], 'EX', ARGV[7])
 end
-local event = 'j\n' .. ARGV[5] .. '\n' .. ARGV[1] .. '\n' .. value
-local told = {[ARGV[4]] = true}
-for i = 2, #members, 2 do
-  local home = string.match(members[i], '^([^|]*)|')
-  if home ~= '' and not told[home] then
-    told[home] = true
-    redis.call('PUBLISH', 'wcli:i:' .. home, event)
-  end
-end
+tell(room, {[ARGV[4]] = true}, 'j\n' .. ARGV[5] .. '\n' .. ARGV[1] .. '\n' .. value)
 local out = {seq}
 for i = 1, #members do out[#out + 1] = members[i] end
 return out
 `
 
 // leaveScript: KEYS room; ARGV id, our instance, room name.
-const leaveScript = `
+const leaveScript = luaPrelude + `
 local room = KEYS[1]
 if redis.call('HDEL', room, ARGV[1]) == 0 then return 0 end
 local e = ARGV[3] .. '\n' .. ARGV[1]
 redis.call('SREM', 'wcli:ipeers:' .. ARGV[2], e)
-local tok = redis.call('HGET', 'wcli:tokens', e)
-if tok then
-  redis.call('DEL', 'wcli:resume:' .. tok)
-  redis.call('HDEL', 'wcli:tokens', e)
-end
-local event = 'l\n' .. ARGV[3] .. '\n' .. ARGV[1]
-local told = {[ARGV[2]] = true}
-for _, v in ipairs(redis.call('HVALS', room)) do
-  local home = string.match(v, '^([^|]*)|')
-  if home ~= '' and not told[home] then
-    told[home] = true
-    redis.call('PUBLISH', 'wcli:i:' .. home, event)
-  end
-end
+forgetToken(e)
+tell(room, {[ARGV[2]] = true}, 'l\n' .. ARGV[3] .. '\n' .. ARGV[1])
 return 1
 `
 
 // refillScript: KEYS room; ARGV our instance, room name, then id, value
 // pairs of our peers in it. It puts them back, tells the other members'
 // instances of each, and returns the room (id, value, ...).
-const refillScript = `
+const refillScript = luaPrelude + `
 local room = KEYS[1]
-local homes = {}
-for _, v in ipairs(redis.call('HVALS', room)) do
-  local home = string.match(v, '^([^|]*)|')
-  if home ~= '' and home ~= ARGV[1] then homes[home] = true end
-end
 local seq = tonumber(redis.call('GET', 'wcli:seq') or '0')
 for i = 3, #ARGV, 2 do
   local s = tonumber(string.match(ARGV[i + 1], '^[^|]*|(%d+)|') or '0')
@@ -614,8 +620,7 @@ for i = 3, #ARGV, 2 do
   local fresh = redis.call('HSET', room, ARGV[i], ARGV[i + 1])
   redis.call('SADD', 'wcli:ipeers:' .. ARGV[1], ARGV[2] .. '\n' .. ARGV[i])
   if fresh == 1 then
-    local event = 'j\n' .. ARGV[2] .. '\n' .. ARGV[i] .. '\n' .. ARGV[i + 1]
-    for home in pairs(homes) do redis.call('PUBLISH', 'wcli:i:' .. home, event) end
+    tell(room, {[ARGV[1]] = true}, 'j\n' .. ARGV[2] .. '\n' .. ARGV[i] .. '\n' .. ARGV[i + 1])
   end
 end
 return redis.call('HGETALL', room)
@@ -624,7 +629,7 @@ return redis.call('HGETALL', room)
 // reapScript: ARGV dead instance, when its peers' resume window ends
 // (ms). A live instance is left alone; a dead one's peers stay members,
 // detached (no home), until the window ends.
-const reapScript = `
+const reapScript = luaPrelude + `
 if redis.call('EXISTS', 'wcli:alive:' .. ARGV[1]) == 1 then return 0 end
 local key = 'wcli:ipeers:' .. ARGV[1]
 local entries = redis.call('SMEMBERS', key)
@@ -632,20 +637,13 @@ local n = 0
 for _, e in ipairs(entries) do
   local room, id = string.match(e, '^([^\n]*)\n(.*)$')
   local v = redis.call('HGET', 'wcli:room:' .. room, id)
-  if v and string.match(v, '^([^|]*)|') == ARGV[1] then
+  if v and homeOf(v) == ARGV[1] then
     redis.call('HSET', 'wcli:room:' .. room, id, (string.gsub(v, '^[^|]*', '', 1)))
     redis.call('ZADD', 'wcli:detached', ARGV[2], e)
     n = n + 1
     -- The other members' instances queue what they send it in Redis
     -- from now on, for whichever instance it resumes on.
-    local told = {[ARGV[1]] = true}
-    for _, w in ipairs(redis.call('HVALS', 'wcli:room:' .. room)) do
-      local home = string.match(w, '^([^|]*)|')
-      if home ~= '' and not told[home] then
-        told[home] = true
-        redis.call('PUBLISH', 'wcli:i:' .. home, 'd\n' .. room .. '\n' .. id)
-      end
-    end
+    tell('wcli:room:' .. room, {[ARGV[1]] = true}, 'd\n' .. room .. '\n' .. id)
   end
 end
 redis.call('DEL', key)
@@ -654,30 +652,18 @@ return n
 
 // sweepScript: ARGV now (ms). Ends the detached peers whose window is
 // over, telling the other members' instances.
-const sweepScript = `
+const sweepScript = luaPrelude + `
 local due = redis.call('ZRANGEBYSCORE', 'wcli:detached', '-inf', ARGV[1])
 for _, e in ipairs(due) do
   redis.call('ZREM', 'wcli:detached', e)
   local room, id = string.match(e, '^([^\n]*)\n(.*)$')
   local key = 'wcli:room:' .. room
   local v = redis.call('HGET', key, id)
-  if v and string.match(v, '^([^|]*)|') == '' then
+  if v and homeOf(v) == '' then
     redis.call('HDEL', key, id)
     redis.call('DEL', 'wcli:q:' .. e, 'wcli:qb:' .. e)
-    local tok = redis.call('HGET', 'wcli:tokens', e)
-    if tok then
-      redis.call('DEL', 'wcli:resume:' .. tok)
-      redis.call('HDEL', 'wcli:tokens', e)
-    end
-    local event = 'l\n' .. room .. '\n' .. id
-    local told = {}
-    for _, w in ipairs(redis.call('HVALS', key)) do
-      local home = string.match(w, '^([^|]*)|')
-      if home ~= '' and not told[home] then
-        told[home] = true
-        redis.call('PUBLISH', 'wcli:i:' .. home, event)
-      end
-    end
+    forgetToken(e)
+    tell(key, {}, 'l\n' .. room .. '\n' .. id)
   end
 end
 return #due

@@ -114,13 +114,7 @@ func (h *hub) clusterResume(c *conn, req joinReq) (p *peer, ok bool, code string
 	if h.srv.clusterErr != nil || !h.cluster.ready.Load() {
 		return nil, true, CodeUnavailable
 	}
-	r := h.rooms[req.room]
-	if r == nil {
-		r = &room{name: req.room, peers: map[string]*peer{}}
-		h.rooms[req.room] = r
-		h.srv.metrics.rooms.Inc()
-	}
-	r.joining++
+	r := h.viewForJoin(req.room)
 	token := newID()
 	h.mu.Unlock()
 	m, old, members, queued, found, err := h.cluster.claim(req.room, req.resume, token)
@@ -310,7 +304,7 @@ return 1
 // home, tells the other members' instances ("a"), and returns id, value,
 // old home, then the room (id, value, ...); nothing when there is no
 // such session in that room.
-const claimScript = `
+const claimScript = luaPrelude + `
 local e = redis.call('GET', 'wcli:resume:' .. ARGV[1])
 if not e then return {} end
 local room, id = string.match(e, '^([^\n]*)\n(.*)$')
@@ -318,7 +312,7 @@ if room ~= ARGV[2] then return {} end
 local key = 'wcli:room:' .. room
 local v = redis.call('HGET', key, id)
 if not v then return {} end
-local old = string.match(v, '^([^|]*)|')
+local old = homeOf(v)
 if old == ARGV[3] then return {} end
 redis.call('DEL', 'wcli:resume:' .. ARGV[1])
 redis.call('HSET', 'wcli:tokens', e, ARGV[4])
@@ -329,14 +323,7 @@ redis.call('SADD', 'wcli:ipeers:' .. ARGV[3], e)
 local nv = ARGV[3] .. (string.gsub(v, '^[^|]*', '', 1))
 redis.call('HSET', key, id, nv)
 local event = 'a\n' .. room .. '\n' .. id .. '\n' .. nv
-local told = {[ARGV[3]] = true}
-for _, w in ipairs(redis.call('HVALS', key)) do
-  local home = string.match(w, '^([^|]*)|')
-  if home ~= '' and not told[home] then
-    told[home] = true
-    redis.call('PUBLISH', 'wcli:i:' .. home, event)
-  end
-end
+local told = tell(key, {[ARGV[3]] = true}, event)
 if old ~= '' and not told[old] then redis.call('PUBLISH', 'wcli:i:' .. old, event) end
 if old ~= '' and redis.call('EXISTS', 'wcli:alive:' .. old) == 0 then
   old = '' -- gone: nothing to forward, no fences to wait for

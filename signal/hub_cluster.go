@@ -20,13 +20,7 @@ func (h *hub) clusterJoin(c *conn, req joinReq) (*peer, bool, string) {
 	if h.srv.clusterErr != nil || !h.cluster.ready.Load() {
 		return nil, false, CodeUnavailable
 	}
-	r := h.rooms[req.room]
-	if r == nil {
-		r = &room{name: req.room, peers: map[string]*peer{}}
-		h.rooms[req.room] = r
-		h.srv.metrics.rooms.Inc()
-	}
-	r.joining++
+	r := h.viewForJoin(req.room)
 	p := &peer{id: c.id, role: req.role, name: req.name, room: r, dialect: req.dialect, conn: c}
 	if req.dialect == dialectNative {
 		p.resume = newID() // in Redis with the join, before anyone can present it
@@ -80,6 +74,19 @@ func (h *hub) mergeMembers(r *room, members []member) {
 	if r.joining == 0 {
 		r.gone = nil
 	}
+}
+
+// viewForJoin is this instance's view of room, made if need be, with one
+// more join waiting for Redis. Called with h.mu held.
+func (h *hub) viewForJoin(name string) *room {
+	r := h.rooms[name]
+	if r == nil {
+		r = &room{name: name, peers: map[string]*peer{}}
+		h.rooms[name] = r
+		h.srv.metrics.rooms.Inc()
+	}
+	r.joining++
+	return r
 }
 
 func (h *hub) addRemote(r *room, m member) *peer {
