@@ -31,8 +31,11 @@ type WHIPConfig struct {
 	HTTP *http.Client
 	// TLS serves the endpoint over HTTPS; ICEServers are announced to
 	// clients in Link headers.
-	TLS         *tls.Config
-	ICEServers  []signal.ICEServer
+	TLS        *tls.Config
+	ICEServers []signal.ICEServer
+	// TURN (endpoint) announces a TURN server with credentials of each
+	// session's own.
+	TURN        *signal.TURNAuth
 	MaxSessions int
 	// ConnectTimeout ends an endpoint's session whose connection is not
 	// up in time (default 30 s).
@@ -139,7 +142,7 @@ func (d endpointDriver) run(ctx context.Context, calls *peer.Calls) error {
 	defer calls.Close()
 	path := endpointPath(d.kind)
 	ep := whip.NewServer(whip.ServerConfig{
-		Kind: d.kind, Path: path, Bearer: d.w.Bearer, MaxSessions: d.w.MaxSessions, ICEServers: d.w.ICEServers,
+		Kind: d.kind, Path: path, Bearer: d.w.Bearer, MaxSessions: d.w.MaxSessions, ICEServers: d.w.ICEServers, TURN: d.w.TURN,
 		Backend: peer.WHIPBackend{Calls: calls, ConnectTimeout: d.w.ConnectTimeout}, Logger: d.log,
 	})
 	defer ep.Close()

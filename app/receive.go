@@ -230,6 +230,7 @@ func (r *receiver) claimDir(c *peer.Call) string {
 }
 
 func (r *receiver) Connected(c *peer.Call) {
+	r.report.connected(c)
 	ic := c.State.(*inCall)
 	<-c.Context().Done()
 	ic.wait()

@@ -19,7 +19,8 @@ type Report struct {
 	Inputs []string       `json:"inputs,omitempty"`
 	Tracks []*TrackReport `json:"tracks"`
 
-	mu sync.Mutex
+	mu     sync.Mutex
+	routes map[string]peer.Route // by remote peer id
 }
 
 // TrackReport is what happened to one track with one remote peer.
@@ -34,6 +35,9 @@ type TrackReport struct {
 	Complete bool   `json:"complete"`
 	// Incomplete says why a recording is not complete (receive).
 	Incomplete string `json:"incomplete,omitempty"`
+	// Route is the ICE candidate pair the call with Peer took when it
+	// connected: route.local.type "relay" means through a TURN relay.
+	Route *peer.Route `json:"route,omitempty"`
 
 	// send
 	PacingP50ms      float64 `json:"pacing_p50_ms,omitempty"`
@@ -70,6 +74,20 @@ func (r *Report) track(p peer.Remote, kind, codec, file string) *TrackReport {
 
 func (r *Report) finish() { r.Finished = time.Now() }
 
+// connected notes the route of c, which has just connected.
+func (r *Report) connected(c *peer.Call) {
+	route, ok := c.Route()
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.routes == nil {
+		r.routes = map[string]peer.Route{}
+	}
+	r.routes[c.Remote.ID] = route
+}
+
 // Peers counts the remote peers the report has tracks with.
 func (r *Report) Peers() int {
 	r.mu.Lock()
@@ -84,6 +102,11 @@ func (r *Report) Peers() int {
 // WriteFile writes the report as indented JSON.
 func (r *Report) WriteFile(path string) error {
 	r.mu.Lock()
+	for _, t := range r.Tracks {
+		if route, ok := r.routes[t.Peer]; ok {
+			t.Route = &route
+		}
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	r.mu.Unlock()
 	if err != nil {

@@ -241,6 +241,7 @@ func (s *sender) Prepare(c *peer.Call) error {
 }
 
 func (s *sender) Connected(c *peer.Call) {
+	s.report.connected(c)
 	tracks := c.State.([]*sendTrack)
 	s.connected.Add(1)
 	defer func() {

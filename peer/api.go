@@ -14,6 +14,7 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/webrtc/v4"
+	"github.com/webrtc-cli/webrtc-cli/internal/pionlog"
 	"github.com/webrtc-cli/webrtc-cli/media"
 )
 
@@ -177,7 +178,7 @@ func NewAPI(o NetOptions, log *slog.Logger, sending ...webrtc.RTPCodecParameters
 	if len(o.NATIPs) > 0 {
 		s.SetNAT1To1IPs(o.NATIPs, webrtc.ICECandidateTypeHost)
 	}
-	s.LoggerFactory = pionLogger(log)
+	s.LoggerFactory = pionlog.New(log)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
 }
 

@@ -187,7 +187,11 @@ func (c *Call) onState(s webrtc.PeerConnectionState) {
 	switch s {
 	case webrtc.PeerConnectionStateConnected:
 		c.connected.Do(func() {
-			c.Log.Info("connected")
+			if r, ok := c.Route(); ok {
+				c.Log.Info("connected", "route", r.String())
+			} else {
+				c.Log.Info("connected")
+			}
 			c.calls.wg.Add(1)
 			go func() {
 				defer c.calls.wg.Done()

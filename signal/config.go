@@ -51,6 +51,9 @@ type ServerConfig struct {
 	// TokenSecret, when set, makes every join carry a token it signed.
 	TokenSecret []byte
 	ICEServers  []ICEServer
+	// TURN, when set, adds to every welcome a TURN server with
+	// credentials of the peer's own, valid for TURN.TTL.
+	TURN *TURNAuth
 
 	PingInterval time.Duration // WebSocket ping period; default 20 s
 	PongTimeout  time.Duration // how long past a ping a silent connection lives; default 10 s

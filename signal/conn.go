@@ -49,6 +49,7 @@ type conn struct {
 	ws     *websocket.Conn
 	remote string
 	addr   string    // what the per-address limit counts; "" when exempt
+	host   string    // the Host the client reached the server by
 	query  joinQuery // from the upgrade URL
 	lim    limiter
 

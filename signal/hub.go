@@ -203,7 +203,7 @@ func (h *hub) greet(p *peer, resumed bool) {
 			peers = append(peers, q.info())
 		}
 	}
-	p.conn.send(encodeWelcome(p, peers, resumed, h.srv.cfg.ICEServers))
+	p.conn.send(encodeWelcome(p, peers, resumed, h.srv.iceServers(p)))
 	for _, m := range h.release(p) {
 		p.conn.send(m)
 	}

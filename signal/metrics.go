@@ -116,3 +116,7 @@ func newMetrics() *metrics {
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
+
+// Registerer is where the series of what runs beside the server (its TURN
+// server) go, to be served on its /metrics.
+func (s *Server) Registerer() prometheus.Registerer { return s.metrics.registry }

@@ -132,7 +132,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	c := &conn{
-		srv: s, ws: ws, remote: remote, addr: addr, id: newID(), finished: make(chan struct{}),
+		srv: s, ws: ws, remote: remote, addr: addr, host: r.Host, id: newID(), finished: make(chan struct{}),
 		query: joinQuery{room: q.Get("room"), role: q.Get("role"), name: q.Get("name"), token: q.Get("token")},
 	}
 	if !s.addConn(c) {

@@ -34,6 +34,7 @@ type serveOptions struct {
 	metricsAddr   string
 	redis         string
 	heartbeat     time.Duration
+	turn          turnServeFlags
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -49,7 +50,9 @@ With --redis, every instance given the same Redis serves the same rooms.`,
   webrtc-cli serve --tls-cert cert.pem --tls-key key.pem --token-secret "$SECRET"
   webrtc-cli serve --addr 127.0.0.1:8080 --trust-proxy --public-url https://signal.example.org --metrics-addr 127.0.0.1:9090
   webrtc-cli serve --ice-server stun:stun.example.org:3478 --ice-server turn:turn.example.org:3478,user,pass
-  webrtc-cli serve --redis redis://redis.internal:6379/0   # one of several instances behind a load balancer`,
+  webrtc-cli serve --redis redis://redis.internal:6379/0   # one of several instances behind a load balancer
+  webrtc-cli serve --turn :3478 --turn-public-ip 203.0.113.7   # and a TURN server; welcomes carry credentials for it
+  webrtc-cli serve --turn-secret @coturn-secret --turn-url turn:turn.example.org:3478   # credentials for your coturn`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := o.config(g)
@@ -81,6 +84,7 @@ With --redis, every instance given the same Redis serves the same rooms.`,
 	f.StringVar(&o.redis, "redis", "", "run as one instance of a cluster sharing this Redis: redis://[USER:PASSWORD@]HOST:6379/DB or rediss://; @FILE reads it from FILE (default $"+envRedis+")")
 	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 5*time.Second, "with --redis: how long an instance may be silent before its peers count as dropped")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address only (plain HTTP), e.g. 127.0.0.1:9090")
+	o.turn.register(f)
 	return cmd
 }
 
@@ -149,6 +153,12 @@ func (o *serveOptions) config(g *globalOptions) (signal.ServerConfig, error) {
 		return cfg, err
 	}
 	cfg.TLS = tlsCfg
+	if cfg.TURN, err = o.turn.auth.auth(o.turn.addr != ""); err != nil {
+		return cfg, err
+	}
+	if err := o.turn.check(cfg.TLS); err != nil {
+		return cfg, err
+	}
 	if fingerprint != "" {
 		fmt.Fprintf(g.stderr, "self-signed certificate SHA-256 fingerprint: %s (clients: --pin-sha256 %s)\n", fingerprint, fingerprint)
 	}
@@ -176,6 +186,18 @@ func serve(ctx context.Context, g *globalOptions, o *serveOptions, cfg signal.Se
 			"addr", ln.Addr().String())
 	}
 	srv := signal.NewServer(cfg)
+	if o.turn.addr != "" {
+		ts, err := o.turn.start(cfg, srv.Registerer(), g.logger)
+		if err != nil {
+			ln.Close()
+			if cfg.MetricsListener != nil {
+				cfg.MetricsListener.Close()
+			}
+			srv.Close(context.Background())
+			return err
+		}
+		defer ts.Close()
+	}
 	if cfg.Redis != "" {
 		if err := waitForCluster(ctx, srv, 10*time.Second); err != nil {
 			ln.Close()

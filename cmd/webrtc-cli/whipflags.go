@@ -30,6 +30,7 @@ type whipFlags struct {
 	tlsKey      string
 	selfSigned  bool
 	maxSessions int
+	turn        turnAuthFlags
 }
 
 func (f *whipFlags) register(fs *pflag.FlagSet, client, listen string) {
@@ -46,6 +47,7 @@ func (f *whipFlags) register(fs *pflag.FlagSet, client, listen string) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "with --"+listen+": TLS private key file (PEM)")
 	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "with --"+listen+": serve HTTPS with an ephemeral self-signed certificate (prints its fingerprint)")
 	fs.IntVar(&f.maxSessions, "max-sessions", 100, "with --"+listen+": sessions at once; more get 503")
+	f.turn.register(fs, "with --"+listen+": ")
 }
 
 // peerConfig is the room's or the WHIP settings, and the media's, of the
@@ -67,7 +69,7 @@ func (f *whipFlags) peerConfig(p *peerFlags, changed func(string) bool, stderr i
 // says whether a flag was given, to refuse room flags that would be
 // ignored.
 func (f *whipFlags) config(p *peerFlags, changed func(string) bool, stderr io.Writer) (*app.WHIPConfig, error) {
-	whipOnly := []string{"bearer", "no-trickle", "tls-cert", "tls-key", "tls-self-signed", "max-sessions"}
+	whipOnly := []string{"bearer", "no-trickle", "tls-cert", "tls-key", "tls-self-signed", "max-sessions", "turn-secret", "turn-url", "turn-ttl"}
 	if f.url == "" && f.addr == "" {
 		for _, name := range whipOnly {
 			if changed(name) {
@@ -88,7 +90,7 @@ func (f *whipFlags) config(p *peerFlags, changed func(string) bool, stderr io.Wr
 			return nil, usageError{fmt.Errorf("--%s is for a room; --%s needs none", name, mode)}
 		}
 	}
-	wrong := []string{"tls-cert", "tls-key", "tls-self-signed", "max-sessions"} // the endpoint's
+	wrong := []string{"tls-cert", "tls-key", "tls-self-signed", "max-sessions", "turn-secret", "turn-url", "turn-ttl"} // the endpoint's
 	if f.addr != "" {
 		wrong = []string{"no-trickle", "ca", "insecure", "pin-sha256"} // the client's
 	}
@@ -131,6 +133,9 @@ func (f *whipFlags) config(p *peerFlags, changed func(string) bool, stderr io.Wr
 		return nil, err
 	}
 	w.TLS = tlsCfg
+	if w.TURN, err = f.turn.auth(false); err != nil {
+		return nil, err
+	}
 	if fingerprint != "" {
 		fmt.Fprintf(stderr, "self-signed certificate SHA-256 fingerprint: %s\n", fingerprint)
 	}

@@ -51,7 +51,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request, name string) {
 	h.Set("Location", s.path+"/session/"+id)
 	h.Set("ETag", e.etag)
 	h.Set("Accept-Patch", typeFrag)
-	s.addLinks(h)
+	s.addLinks(h, r, id)
 	h.Set("Access-Control-Expose-Headers", "Location, Link, ETag")
 	w.WriteHeader(http.StatusCreated)
 	io.WriteString(w, answer)

@@ -54,8 +54,11 @@ type ServerConfig struct {
 	// ICEServers are announced in Link headers of the 201 (and of an
 	// authorized OPTIONS on the endpoint).
 	ICEServers []signal.ICEServer
-	Backend    Backend
-	Logger     *slog.Logger // nil: discard
+	// TURN, when set, adds a TURN server with credentials of the
+	// session's own, valid for TURN.TTL, to those Link headers.
+	TURN    *signal.TURNAuth
+	Backend Backend
+	Logger  *slog.Logger // nil: discard
 }
 
 // Server is the HTTP handler of a WHIP or WHEP endpoint and its sessions.
@@ -178,7 +181,7 @@ func (s *Server) options(w http.ResponseWriter, r *http.Request, endpoint bool, 
 	if endpoint {
 		h.Set("Accept-Post", typeSDP)
 		if s.authorized(r) {
-			s.addLinks(h)
+			s.addLinks(h, r, "")
 		}
 	} else {
 		h.Set("Accept-Patch", typeFrag)
@@ -186,11 +189,19 @@ func (s *Server) options(w http.ResponseWriter, r *http.Request, endpoint bool, 
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) addLinks(h http.Header) {
+// addLinks announces the ICE servers to the client of session id ("" on
+// the endpoint) that reached us by r.Host.
+func (s *Server) addLinks(h http.Header, r *http.Request, id string) {
 	for _, l := range s.links {
 		h.Add("Link", l)
 	}
-	if len(s.links) > 0 {
+	if s.cfg.TURN != nil {
+		ice := s.cfg.TURN.ICEServer(r.Host, id, time.Now())
+		for _, u := range ice.URLs {
+			h.Add("Link", formatLink(u, ice.Username, ice.Credential))
+		}
+	}
+	if len(h.Values("Link")) > 0 {
 		h.Set("Access-Control-Expose-Headers", "Link")
 	}
 }

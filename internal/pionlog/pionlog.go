@@ -1,4 +1,5 @@
-package peer
+// Package pionlog routes pion's logs into slog.
+package pionlog
 
 import (
 	"context"
@@ -8,9 +9,10 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLogger routes pion's logs into slog. pion is chatty at info level
-// about routine ICE events, so everything but errors goes out at debug.
-func pionLogger(l *slog.Logger) logging.LoggerFactory {
+// New routes pion's logs into l. pion is chatty at info level about
+// routine ICE events, so everything but errors goes out at debug, and its
+// errors (a peer that went away, mostly) at warn.
+func New(l *slog.Logger) logging.LoggerFactory {
 	if l == nil {
 		l = slog.New(slog.DiscardHandler)
 	}
