@@ -23,6 +23,8 @@ type guard struct {
 	total  int
 	byUser map[string]int
 	idle   chan struct{} // closed when total drops to zero while closing
+
+	relays sync.Map // port → struct{}: the relays open, on the relay address
 }
 
 func newGuard(cfg Config, m *metrics) *guard {
@@ -30,20 +32,27 @@ func newGuard(cfg Config, m *metrics) *guard {
 	for _, ip := range localIPs() {
 		g.own[ip.String()] = true
 	}
+	bind := bindAddr(cfg.Addr, g.own[cfg.PublicIP.String()], cfg.PublicIP)
 	delete(g.own, cfg.PublicIP.String())
 	g.inner = &turn.RelayAddressGeneratorPortRange{
-		RelayAddress: cfg.PublicIP, Address: bindAddr(cfg.Addr),
+		RelayAddress: cfg.PublicIP, Address: bind,
 		MinPort: uint16(cfg.RelayMin), MaxPort: uint16(cfg.RelayMax),
 	}
 	return g
 }
 
 // bindAddr is where relay sockets listen: Addr's host when it is an IP,
-// else every address.
-func bindAddr(addr string) string {
+// else the relay address when it is this machine's (what relays send
+// must come from the address they are announced at, or a multi-homed
+// server's peers see another), else every address (a public address in
+// front of this machine, by 1:1 NAT).
+func bindAddr(addr string, relayIsLocal bool, relay net.IP) string {
 	host, _, _ := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); ip != nil {
+	switch ip := net.ParseIP(host); {
+	case ip != nil:
 		return host
+	case relayIsLocal:
+		return relay.String()
 	}
 	return "0.0.0.0"
 }
@@ -79,7 +88,8 @@ func (g *guard) permit(_ net.Addr, ip net.IP) bool {
 }
 
 // sendable reports whether a relay may send to addr: on the relay address
-// only to other relays' ports, never to the services beside them.
+// only to the other relays open, never to the services beside them (whose
+// ports may fall in the relay range too).
 func (g *guard) sendable(addr net.Addr) bool {
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok {
@@ -88,7 +98,8 @@ func (g *guard) sendable(addr net.Addr) bool {
 	if g.cfg.AllowPrivate || !ua.IP.Equal(g.cfg.PublicIP) {
 		return true
 	}
-	return ua.Port >= g.cfg.RelayMin && ua.Port <= g.cfg.RelayMax
+	_, relay := g.relays.Load(ua.Port)
+	return relay
 }
 
 func (g *guard) Validate() error { return g.inner.Validate() }
@@ -108,7 +119,9 @@ func (g *guard) AllocatePacketConn(c turn.AllocateListenerConfig) (net.PacketCon
 		return nil, nil, err
 	}
 	g.m.allocations.Inc()
-	return &relayConn{PacketConn: pc, g: g, user: c.UserID, in: g.limiter(), out: g.limiter()}, addr, nil
+	port := addr.(*net.UDPAddr).Port
+	g.relays.Store(port, struct{}{})
+	return &relayConn{PacketConn: pc, g: g, user: c.UserID, port: port, in: g.limiter(), out: g.limiter()}, addr, nil
 }
 
 // TCP relays (RFC 6062) are not offered: WebRTC does not use them.
@@ -161,6 +174,7 @@ type relayConn struct {
 	net.PacketConn
 	g       *guard
 	user    string
+	port    int
 	in, out *rate.Limiter // towards the client, towards the peer
 	once    sync.Once
 }
@@ -203,6 +217,7 @@ func (r *relayConn) ReadFrom(p []byte) (int, net.Addr, error) {
 func (r *relayConn) Close() error {
 	err := r.PacketConn.Close()
 	r.once.Do(func() {
+		r.g.relays.Delete(r.port)
 		r.g.m.allocations.Dec()
 		r.g.release(r.user)
 	})
