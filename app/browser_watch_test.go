@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func TestSendToBrowser(t *testing.T) {
 		{"VP8", "vp8.ivf"}, {"VP9", "vp9.ivf"}, {"AV1", "av1.ivf"},
 	} {
 		t.Run(tc.codec, func(t *testing.T) {
-			watchFile(t, ctx, srv, b, tc.codec, testdata(tc.file), testdata("opus-stereo.ogg"))
+			watchFile(t, ctx, srv, b, tc.codec, testdata(tc.file), testdata("opus-stereo.ogg"), nil)
 		})
 	}
 }
@@ -35,10 +36,13 @@ func TestSendToBrowserTLS(t *testing.T) {
 	ctx := testContext(t, 30*time.Second)
 	srv := startPageServer(t, signal.ServerConfig{}, true)
 	b := newBrowser(t, ctx, true)
-	watchFile(t, ctx, srv, b, "VP8", testdata("vp8.ivf"), testdata("opus-stereo.ogg"))
+	watchFile(t, ctx, srv, b, "VP8", testdata("vp8.ivf"), testdata("opus-stereo.ogg"), nil)
 }
 
-func watchFile(t *testing.T, ctx context.Context, srv pageServer, b *browser, codec, video, audio string) {
+// watchFile has a page (with the query parameters extra) watch a send of
+// video and audio, checks what it decoded, and returns what it last said
+// of the call.
+func watchFile(t *testing.T, ctx context.Context, srv pageServer, b *browser, codec, video, audio string, extra map[string]string) *peerState {
 	room := "watch-" + codec
 	// A jitter buffer of a second. The test is about what the browser can
 	// decode, and when Chromium itself is starved of CPU for longer than
@@ -48,7 +52,9 @@ func watchFile(t *testing.T, ctx context.Context, srv pageServer, b *browser, co
 	// 90 AV1 frames once, under -race) went that way in about one run in
 	// five with a load average of 4 on 2 cores; with 400 ms, still 4 to 7.
 	const jitterMs = 1000
-	p := b.open(t, "viewer", srv.pageURL(map[string]string{"room": room, "name": "viewer", "mode": "receive", "jitter": fmt.Sprint(jitterMs), "autostart": "1"}))
+	q := map[string]string{"room": room, "name": "viewer", "mode": "receive", "jitter": fmt.Sprint(jitterMs), "autostart": "1"}
+	maps.Copy(q, extra)
+	p := b.open(t, "viewer", srv.pageURL(q))
 	p.waitFor("the page to join", 10*time.Second, func(s pageState) bool { return s.State == "joined" })
 
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -123,4 +129,5 @@ func watchFile(t *testing.T, ctx context.Context, srv pageServer, b *browser, co
 	if c.Pixels.Max < minVariance {
 		p.fatalf("the video looked blank: pixel variance at most %.1f over %d samples", c.Pixels.Max, c.Pixels.Samples)
 	}
+	return c
 }

@@ -340,6 +340,7 @@ function newPeer(info, offerer, { send = (m) => app.sig.send(m), onchange = null
     offerer,
     local: app.local,
     iceServers: app.iceServers,
+    relayOnly: !!app.opts.relay,
     codec: app.opts.codec,
     jitter: Number(app.opts.jitter) || 0,
     send,
@@ -475,6 +476,7 @@ function formOpts() {
     mode: String(f.get('mode')),
     video: f.get('video') === 'on',
     audio: f.get('audio') === 'on',
+    relay: f.get('relay') === 'on',
     codec: String(f.get('codec') || ''),
     jitter: Number(f.get('jitter')) || 0,
     token: String(f.get('token') || '').trim(),
@@ -515,7 +517,7 @@ for (const key of ['room', 'name', 'mode', 'codec', 'jitter', 'token', 'bearer']
 }
 if (params.has('url')) form.elements.endpoint.value = params.get('url');
 form.elements.servers.value = params.get('servers') || params.get('signal') || '';
-for (const key of ['video', 'audio']) {
+for (const key of ['video', 'audio', 'relay']) {
   if (params.has(key)) form.elements[key].checked = !/^(0|false|no|off)$/i.test(params.get(key));
 }
 modeChanged();

@@ -8,7 +8,7 @@ import { summarize } from './stats.js';
 export class Call {
   // remote is {id, name, role}; self is this page's role; local is the
   // MediaStream to publish (or null); send writes a signaling message.
-  constructor({ remote, self, offerer, local, iceServers, codec, jitter, send, log, onchange }) {
+  constructor({ remote, self, offerer, local, iceServers, relayOnly, codec, jitter, send, log, onchange }) {
     this.remote = remote;
     this.self = self;
     this.offerer = offerer;
@@ -31,7 +31,7 @@ export class Call {
     this.endedAt = 0;
     this.stats = null;
     this.candidates = { sent: 0, sentEnd: false, received: 0, receivedEnd: false, refused: 0 };
-    this.pc = new RTCPeerConnection({ iceServers });
+    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: relayOnly ? 'relay' : 'all' });
     this.pc.onicecandidate = (e) => this.localCandidate(e.candidate ? e.candidate.toJSON() : null);
     this.pc.ontrack = (e) => {
       this.log('info', `${remote.name || remote.id}: ${e.track.kind} track`);
