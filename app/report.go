@@ -72,7 +72,17 @@ func (r *Report) track(p peer.Remote, kind, codec, file string) *TrackReport {
 	return t
 }
 
-func (r *Report) finish() { r.Finished = time.Now() }
+// finish ends the report: the tracks get their calls' routes.
+func (r *Report) finish() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Finished = time.Now()
+	for _, t := range r.Tracks {
+		if route, ok := r.routes[t.Peer]; ok {
+			t.Route = &route
+		}
+	}
+}
 
 // connected notes the route of c, which has just connected.
 func (r *Report) connected(c *peer.Call) {
@@ -102,11 +112,6 @@ func (r *Report) Peers() int {
 // WriteFile writes the report as indented JSON.
 func (r *Report) WriteFile(path string) error {
 	r.mu.Lock()
-	for _, t := range r.Tracks {
-		if route, ok := r.routes[t.Peer]; ok {
-			t.Route = &route
-		}
-	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	r.mu.Unlock()
 	if err != nil {

@@ -148,7 +148,7 @@ type proc struct {
 	changed chan struct{} // closed and replaced on every write
 }
 
-func startProc(t *testing.T, name string, cmd *exec.Cmd) *proc {
+func startProc(t testing.TB, name string, cmd *exec.Cmd) *proc {
 	t.Helper()
 	p := &proc{name: name, cmd: cmd, done: make(chan struct{}), changed: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p, p
@@ -190,7 +190,7 @@ func (p *proc) output() string {
 
 // waitFor waits until ok holds of the output so far. The process exiting
 // first, or ctx ending, fails the test.
-func (p *proc) waitFor(t *testing.T, ctx context.Context, what string, ok func(out string) bool) {
+func (p *proc) waitFor(t testing.TB, ctx context.Context, what string, ok func(out string) bool) {
 	t.Helper()
 	for {
 		p.mu.Lock()
@@ -335,7 +335,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // goBuild builds a main package with the module's build list, so at the
 // versions go.mod requires, into dir and returns the binary.
-func goBuild(t *testing.T, dir, pkg string) string {
+func goBuild(t testing.TB, dir, pkg string) string {
 	t.Helper()
 	gobin := mediatest.RequireTool(t, "go")
 	out := filepath.Join(dir, path.Base(pkg))

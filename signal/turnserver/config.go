@@ -33,7 +33,8 @@ type Config struct {
 	Secret []byte
 
 	// MaxAllocations in total (default 1000) and per credential (default
-	// 10); Bandwidth is bits per second per allocation and direction
+	// 64: a send to a room of N receivers through the relay holds N);
+	// Bandwidth is bits per second per allocation and direction
 	// (default 20 Mbit/s), negative for no limit.
 	MaxAllocations, MaxPerUser int
 	Bandwidth                  int64
@@ -50,7 +51,7 @@ type Config struct {
 const (
 	DefaultRealm          = "webrtc-cli"
 	DefaultMaxAllocations = 1000
-	DefaultMaxPerUser     = 10
+	DefaultMaxPerUser     = 64
 	DefaultBandwidth      = 20_000_000
 	DefaultRelayMin       = 49152
 	DefaultRelayMax       = 65535

@@ -11,6 +11,9 @@ import (
 	"github.com/webrtc-cli/webrtc-cli/internal/pionlog"
 )
 
+// listenBuffer is the socket buffer asked for the shared UDP socket.
+const listenBuffer = 4 << 20
+
 // Server is a running STUN/TURN server.
 type Server struct {
 	cfg   Config
@@ -51,6 +54,13 @@ func (s *Server) listen() error {
 	var err error
 	if s.udp, err = net.ListenPacket("udp", s.cfg.Addr); err != nil {
 		return fmt.Errorf("TURN: %w", err)
+	}
+	// Every client's packets queue on this one socket for one reader: a
+	// pause of a few milliseconds at 100 Mbit/s is more than the default
+	// buffer (the kernel caps this at net.core.rmem_max).
+	if uc, ok := s.udp.(*net.UDPConn); ok {
+		uc.SetReadBuffer(listenBuffer)
+		uc.SetWriteBuffer(listenBuffer)
 	}
 	// TCP on the port UDP got, so that ":0" gives one port for both.
 	tcpAddr := net.JoinHostPort(hostOf(s.cfg.Addr), fmt.Sprint(s.udp.LocalAddr().(*net.UDPAddr).Port))
