@@ -75,3 +75,21 @@ func TestTURNAuthURLs(t *testing.T) {
 		t.Error("TURNExpiry took a username without an expiry")
 	}
 }
+
+// FuzzTURNExpiry: any username parses without panicking, and one that
+// parses names an expiry that TURNCredentials would write back.
+func FuzzTURNExpiry(f *testing.F) {
+	for _, s := range []string{"1700000000:alice", "1700000000", "x:1", ":", "", "-5:a", "99999999999999999999:a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, user string) {
+		exp, ok := TURNExpiry(user)
+		if !ok {
+			return
+		}
+		ts, _, _ := strings.Cut(user, ":")
+		if got, _ := TURNCredentials(nil, "", exp); strings.TrimLeft(ts, "+0") != got {
+			t.Fatalf("%q: expiry %d", user, exp.Unix())
+		}
+	})
+}

@@ -2,6 +2,7 @@ package turnserver
 
 import (
 	"bytes"
+	"crypto/tls"
 	"net"
 	"strconv"
 	"strings"
@@ -373,5 +374,46 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 			t.Fatalf("no %s within 5s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TURN over TCP and over TLS allocate like UDP.
+func TestStreamTransports(t *testing.T) {
+	cert, _, err := signal.SelfSigned([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, Config{TLSAddr: "127.0.0.1:0", TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	user, pass := creds("alice", time.Hour)
+	for name, dial := range map[string]func() (net.Conn, error){
+		"tcp": func() (net.Conn, error) { return net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(s.Port())) },
+		"tls": func() (net.Conn, error) {
+			return tls.Dial("tcp", s.TLSAddr(), &tls.Config{InsecureSkipVerify: true})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			conn, err := dial()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			c, err := turn.NewClient(&turn.ClientConfig{STUNServerAddr: conn.RemoteAddr().String(), TURNServerAddr: conn.RemoteAddr().String(),
+				Conn: turn.NewSTUNConn(conn), Username: user, Password: pass})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if err := c.Listen(); err != nil {
+				t.Fatal(err)
+			}
+			relay, err := c.Allocate()
+			if err != nil {
+				t.Fatalf("allocate over %s: %v", name, err)
+			}
+			defer relay.Close()
+			if ip := relay.LocalAddr().(*net.UDPAddr).IP; !ip.Equal(s.RelayIP()) {
+				t.Errorf("relay at %v, want the relay address %v", ip, s.RelayIP())
+			}
+		})
 	}
 }
