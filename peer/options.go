@@ -20,11 +20,22 @@ func ParsePortRange(s string) (lo, hi uint16, err error) {
 	return uint16(l), uint16(h), nil
 }
 
-// ICEServers converts the protocol's ICE servers to pion's.
+// ICEServers converts the protocol's ICE servers to pion's, leaving out
+// the URLs it cannot parse (a server's welcome or Link header may carry
+// any): pion would refuse the whole configuration, or, for some, never
+// return from parsing it.
 func ICEServers(list []signal.ICEServer) []webrtc.ICEServer {
 	out := make([]webrtc.ICEServer, 0, len(list))
 	for _, s := range list {
-		out = append(out, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+		var urls []string
+		for _, u := range s.URLs {
+			if _, err := signal.ParseICEURL(u); err == nil {
+				urls = append(urls, u)
+			}
+		}
+		if len(urls) > 0 {
+			out = append(out, webrtc.ICEServer{URLs: urls, Username: s.Username, Credential: s.Credential})
+		}
 	}
 	return out
 }

@@ -172,10 +172,7 @@ func (r *Room) newCall(remote signal.PeerInfo, offerer bool) (*Call, error) {
 	if old := r.call(remote.ID); old != nil {
 		old.End(fmt.Errorf("replaced by a new call"))
 	}
-	var ice []webrtc.ICEServer
-	for _, s := range r.sig.Welcome().ICEServers {
-		ice = append(ice, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
-	}
+	ice := ICEServers(r.sig.Welcome().ICEServers)
 	c, err := r.calls.New(Remote{ID: remote.ID, Name: remote.Name}, offerer, roomSignaling{r.sig, remote.ID, r.instance}, ice)
 	if err != nil {
 		return nil, err

@@ -143,7 +143,7 @@ func (s *whipClientSignaling) newServers(announced []signal.ICEServer) []webrtc.
 		}
 	}
 	var extra []webrtc.ICEServer
-	for _, ice := range announced {
+	for _, ice := range ICEServers(announced) { // only the URLs pion can take
 		s.call.Log.Debug("the endpoint announces an ICE server", "urls", ice.URLs)
 		var urls []string
 		for _, u := range ice.URLs {

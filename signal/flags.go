@@ -14,6 +14,9 @@ func ParseICEServer(s string) (ICEServer, error) {
 	if !(strings.HasPrefix(u, "stun:") || strings.HasPrefix(u, "stuns:") || strings.HasPrefix(u, "turn:") || strings.HasPrefix(u, "turns:")) {
 		return ICEServer{}, fmt.Errorf("ICE server %q: the URL must start with stun:, stuns:, turn: or turns:", s)
 	}
+	if _, err := ParseICEURL(u); err != nil {
+		return ICEServer{}, fmt.Errorf("ICE server %q: %w", u, err)
+	}
 	srv := ICEServer{URLs: []string{u}}
 	switch len(parts) {
 	case 1:

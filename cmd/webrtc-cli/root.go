@@ -89,6 +89,7 @@ Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM),
 	root.SetVersionTemplate("webrtc-cli {{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newServeCmd(g), newSendCmd(g), newReceiveCmd(g), newDemoCmd(g), newTokenCmd(g), newVersionCmd(g))
+	root.AddCommand(newICECheckCmd(g))
 	// cobra's own completion command, given the example every command has.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {

@@ -46,10 +46,10 @@ func (f *turnAuthFlags) auth(local bool) (*signal.TURNAuth, error) {
 		}
 	}
 	switch {
-	case f.ttl <= 0:
-		return nil, usageError{fmt.Errorf("--turn-ttl %v: want a positive duration, e.g. 1h", f.ttl)}
 	case !local && sec == "" && len(f.urls) == 0:
 		return nil, nil
+	case f.ttl <= 0:
+		return nil, usageError{fmt.Errorf("--turn-ttl %v: want a positive duration, e.g. 1h", f.ttl)}
 	case !local && sec == "":
 		return nil, usageError{fmt.Errorf("--turn-url needs --turn-secret: the secret the TURN server checks credentials with")}
 	case !local && len(f.urls) == 0:
