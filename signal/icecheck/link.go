@@ -125,6 +125,9 @@ func (l *link) transact(ctx context.Context, to net.Addr, req *stun.Message) (*s
 		}
 		if next.IsZero() || !l.reliable && !now.Before(next) {
 			if _, err := l.conn.WriteTo(req.Raw, to); err != nil {
+				if ctx.Err() != nil { // the deadline the cancel set
+					return nil, 0, ctx.Err()
+				}
 				return nil, 0, err
 			}
 			next, rto = now.Add(rto), min(2*rto, maxRTO)
@@ -143,6 +146,9 @@ func (l *link) transact(ctx context.Context, to net.Addr, req *stun.Message) (*s
 			continue
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, 0, ctx.Err()
+			}
 			return nil, 0, err
 		}
 		res := &stun.Message{Raw: append([]byte(nil), buf[:n]...)}
