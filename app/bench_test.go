@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -173,12 +172,6 @@ func countsFromEnv(name string, def ...int) []int {
 	return counts
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkStreams runs N concurrent 1 Mbit/s sender-to-receiver streams
 // (one sender serving N receivers, each its own PeerConnection, all in
 // this process) and reports frames lost and CPU per stream-second, both
@@ -202,7 +195,7 @@ func BenchmarkStreams(b *testing.B) {
 					go func() {
 						defer wg.Done()
 						rep, err := Receive(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: room}, Out: b.TempDir(), Count: 1,
-							onJoined: func() { joined <- struct{}{} }})
+							onJoined: func(string) { joined <- struct{}{} }})
 						if err != nil {
 							b.Error(err)
 						}

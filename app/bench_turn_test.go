@@ -44,7 +44,7 @@ func BenchmarkRelayedStreams(b *testing.B) {
 				for r := range n {
 					wg.Go(func() {
 						rep, err := Receive(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: room}, Out: b.TempDir(), Count: 1,
-							onJoined: func() { joined <- struct{}{} }})
+							onJoined: func(string) { joined <- struct{}{} }})
 						if err != nil {
 							b.Error(err)
 						}

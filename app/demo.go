@@ -87,7 +87,7 @@ func Demo(ctx context.Context, dir string, log *slog.Logger) (*DemoResult, error
 		rep, err := Receive(ctx, ReceiveConfig{
 			Signal: signal.ClientConfig{URL: url, Room: "demo", Name: "receiver"},
 			Out:    filepath.Join(dir, "recordings"), Count: 1, Logger: log,
-			onJoined: func() { close(joined) },
+			onJoined: func(string) { close(joined) },
 		})
 		recv <- result{rep, err}
 	}()

@@ -51,6 +51,8 @@ type driver interface {
 	// the call ends, and closes calls.
 	run(ctx context.Context, calls *peer.Calls) error
 	close()
+	// id is ours in the room, "" without one.
+	id() string
 }
 
 // connect sets up the driver of a sender or receiver (role): joins the
@@ -100,10 +102,13 @@ func (d roomDriver) run(ctx context.Context, calls *peer.Calls) error {
 
 func (d roomDriver) close() { d.sig.Close() }
 
+func (d roomDriver) id() string { return d.sig.ID() }
+
 type clientDriver struct{ c peer.WHIPClient }
 
 func (d clientDriver) run(ctx context.Context, calls *peer.Calls) error { return d.c.Run(ctx, calls) }
 func (d clientDriver) close()                                           {}
+func (d clientDriver) id() string                                       { return "" }
 
 // endpointDriver serves a WHIP or WHEP endpoint: every POST is a call.
 type endpointDriver struct {
@@ -174,7 +179,8 @@ func (d endpointDriver) run(ctx context.Context, calls *peer.Calls) error {
 	return err
 }
 
-func (d endpointDriver) close() { d.ln.Close() }
+func (d endpointDriver) close()     { d.ln.Close() }
+func (d endpointDriver) id() string { return "" }
 
 // deleteLinger bounds how long a stopping endpoint waits for the DELETEs
 // of sessions that just ended.

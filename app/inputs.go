@@ -13,6 +13,7 @@ import (
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/capture"
 	"github.com/webrtc-cli/webrtc-cli/media/h264"
+	"github.com/webrtc-cli/webrtc-cli/media/synth"
 	"github.com/webrtc-cli/webrtc-cli/peer"
 )
 
@@ -81,7 +82,30 @@ func openInputs(ctx context.Context, cfg *SendConfig) (*inputs, error) {
 		in.live = live
 		return in, in.addLive(live)
 	}
+	if cfg.Synthetic != nil {
+		return in, in.addSynthetic(*cfg.Synthetic)
+	}
 	return in, in.addFiles(cfg.Files, cfg.FPS, cfg.Loop)
+}
+
+// addSynthetic adds generated video and audio, each receiver its own
+// endless playback.
+func (in *inputs) addSynthetic(cfg synth.Config) error {
+	if _, err := synth.NewVideo(cfg); err != nil {
+		return err
+	}
+	video := func() (media.Source, error) { return synth.NewVideo(cfg) }
+	audio := func() (media.Source, error) { return synth.NewAudio(), nil }
+	for _, t := range []struct {
+		open func() (media.Source, error)
+		name string
+	}{{video, "synthetic video"}, {audio, "synthetic audio"}} {
+		src, _ := t.open()
+		if err := in.add(&input{name: t.name, info: src.Track(), open: t.open}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openPiped opens files of which one is standard input ("-") as a single

@@ -117,7 +117,7 @@ func TestPipedFileIsPacedAndExact(t *testing.T) {
 	defer cancel()
 	joined := make(chan struct{})
 	rep := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "pipe"}, Out: t.TempDir(), Count: 1,
-		onJoined: func() { close(joined) }})
+		onJoined: func(string) { close(joined) }})
 	f, err := os.Open(testdata("vp8.ivf"))
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,10 @@ type ReceiveConfig struct {
 	Stdout     io.Writer
 	StdoutKind string
 
-	onJoined     func()                              // tests and the demo: the receiver is in the room
+	// probe (the load tester) takes every track instead of a file.
+	probe receiveProbe
+
+	onJoined     func(id string)                     // tests, the demo, the load tester: the receiver is in the room as id
 	openFile     func(path string) (*os.File, error) // tests: stand-in for creating a file
 	onFirstFrame func()                              // benchmarks: a frame is on disk
 }
@@ -80,6 +83,8 @@ func (cfg *ReceiveConfig) check() error {
 		return fmt.Errorf("%w: a %s stream holds every track of the sender; choosing a track needs a file per track (no format)", media.ErrCannotWrite, cfg.Format)
 	case cfg.StdoutKind != "" && cfg.StdoutKind != "video" && cfg.StdoutKind != "audio":
 		return fmt.Errorf("track %q: want video or audio", cfg.StdoutKind)
+	case cfg.probe != nil:
+		return nil
 	case cfg.Stdout == nil && cfg.Out == "":
 		return errors.New("no output directory")
 	}
@@ -115,7 +120,7 @@ func Receive(ctx context.Context, cfg ReceiveConfig) (*Report, error) {
 	}
 	defer d.close()
 	if cfg.onJoined != nil {
-		cfg.onJoined()
+		cfg.onJoined(d.id())
 	}
 
 	if cfg.Duration > 0 {

@@ -60,7 +60,9 @@ func (ic *inCall) record(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	var sink media.Sink
 	var file string
 	closeF := func() error { return nil }
-	if r.cfg.Format != "" {
+	if r.cfg.probe != nil {
+		sink = r.cfg.probe.sink(c, codec)
+	} else if r.cfg.Format != "" {
 		var mt *media.MuxTrack
 		if mt, file, err = ic.muxTrack(codec, channels); err == nil {
 			sink = mt
@@ -147,6 +149,15 @@ func (ic *inCall) trackSink(codec *media.Codec, kind string, channels int, id st
 	return sink, name, closeF, nil
 }
 
+// receiveProbe is what the load tester puts in place of files: a sink for
+// each track, the assembler's counts about once a second, and a word for
+// every keyframe request.
+type receiveProbe interface {
+	sink(c *peer.Call, codec *media.Codec) media.Sink
+	tick(c *peer.Call, codec *media.Codec, s rtpio.Stats)
+	pli()
+}
+
 // recording is one track being written.
 type recording struct {
 	ic      *inCall
@@ -159,6 +170,7 @@ type recording struct {
 	ended   atomic.Bool                    // the sender ended the track (RTCP BYE)
 	failed  bool                           // a write failed: keep reading, stop writing
 	lastPLI time.Time
+	ticked  time.Time // the probe's last tick
 	first   uint64
 	last    uint64
 }
@@ -194,6 +206,10 @@ func (rec *recording) run() {
 		rec.pop(now)
 		if rec.codec.Video() && asm.NeedKeyframe() {
 			rec.requestKeyframe(now)
+		}
+		if p := rec.ic.r.cfg.probe; p != nil && now.Sub(rec.ticked) >= time.Second {
+			rec.ticked = now
+			p.tick(rec.ic.c, rec.codec, asm.Stats())
 		}
 		if err != nil && (!isTimeout(err) || ending) {
 			asm.Flush()
@@ -253,6 +269,9 @@ func (rec *recording) requestKeyframe(now time.Time) {
 	}
 	rec.lastPLI = now
 	rec.rep.PLIsSent++
+	if p := rec.ic.r.cfg.probe; p != nil {
+		p.pli()
+	}
 	if err := rec.ic.c.PC.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(rec.t.SSRC())}}); err != nil {
 		rec.ic.c.Log.Debug("sending PLI", "err", err)
 	}
@@ -262,7 +281,11 @@ func (rec *recording) stats() {
 	s := rec.asm.Stats()
 	rec.rep.FramesDropped += int(s.FramesDropped)
 	rec.rep.PacketsLost = int(s.Lost)
+	rec.rep.Packets = int(s.Packets)
 	rec.rep.Duplicates = int(s.Duplicates)
+	if p := rec.ic.r.cfg.probe; p != nil {
+		p.tick(rec.ic.c, rec.codec, s)
+	}
 	if rec.rep.Frames > 0 {
 		rec.rep.DurationMs = float64(rec.last-rec.first) / float64(rec.codec.ClockRate) * 1000
 	}

@@ -46,12 +46,14 @@ type TrackReport struct {
 	RTTms            float64 `json:"rtt_ms,omitempty"`
 	LossFraction     float64 `json:"loss_fraction,omitempty"`
 	KeyframeRequests int     `json:"keyframe_requests,omitempty"`
+	NACKs            int     `json:"nacks,omitempty"` // packets the receiver asked again
 
 	// receive
 	FirstFrameMs  float64 `json:"first_frame_ms,omitempty"` // from the call's start
 	DurationMs    float64 `json:"duration_ms,omitempty"`
 	FramesDropped int     `json:"frames_dropped,omitempty"`
 	PacketsLost   int     `json:"packets_lost,omitempty"`
+	Packets       int     `json:"packets,omitempty"` // received, retransmissions and duplicates included
 	Duplicates    int     `json:"duplicates,omitempty"`
 	PLIsSent      int     `json:"plis_sent,omitempty"`
 	// FramesNotMuxed are frames a WebM/MKV file could not take: its track

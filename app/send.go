@@ -17,6 +17,7 @@ import (
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/capture"
 	"github.com/webrtc-cli/webrtc-cli/media/h264"
+	"github.com/webrtc-cli/webrtc-cli/media/synth"
 	"github.com/webrtc-cli/webrtc-cli/peer"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
@@ -58,6 +59,15 @@ type SendConfig struct {
 	Logger *slog.Logger
 	// Progress, when set, is called about once a second with a snapshot.
 	Progress func(SendStatus)
+	// Synthetic, instead of Files, sends generated VP8 video of its
+	// bitrate and silent Opus, endless: no encoder, no file.
+	Synthetic *synth.Config
+
+	// The load tester's: each frame as it goes to the receiver remote,
+	// and the packets each NACK asks for.
+	onFrame  func(remote string, data []byte, at time.Time)
+	onNACK   func(n int)
+	onJoined func(id string)
 }
 
 // SendStatus is a snapshot of a running Send.
@@ -105,6 +115,9 @@ func Send(ctx context.Context, cfg SendConfig) (*Report, error) {
 		return nil, err
 	}
 	defer d.close()
+	if cfg.onJoined != nil {
+		cfg.onJoined(d.id())
+	}
 
 	interrupted := ctx.Done()
 	ctx, stop := context.WithCancel(ctx)
@@ -232,7 +245,7 @@ func (s *sender) Prepare(c *peer.Call) error {
 			return err
 		}
 		t := &sendTrack{in: in, track: track, sender: tr.Sender(), stats: s.report.track(c.Remote, kind, in.info.Codec.Name, in.name),
-			rtpBase: rand.Uint32(), reports: make(chan struct{}, 1)}
+			rtpBase: rand.Uint32(), remote: c.Remote.ID, reports: make(chan struct{}, 1)}
 		tracks = append(tracks, t)
 		s.wg.Go(func() { t.readRTCP(s) })
 	}

@@ -25,6 +25,7 @@ type sendTrack struct {
 	sender  *webrtc.RTPSender
 	stats   *TrackReport
 	rtpBase uint32
+	remote  string // the receiver's id
 
 	mu      sync.Mutex
 	sentAll time.Time // when the last packet went out
@@ -118,6 +119,9 @@ func (t *sendTrack) streamLive(ctx context.Context, s *sender, pk *rtpio.Packeti
 // sendFrame packetizes one frame at its exact RTP timestamp, writes the
 // packets and counts the frame.
 func (t *sendTrack) sendFrame(s *sender, pk *rtpio.Packetizer, data []byte, ts uint32) error {
+	if s.cfg.onFrame != nil { // before it can arrive
+		s.cfg.onFrame(t.remote, data, timeNow())
+	}
 	pkts, err := pk.Packetize(data, ts)
 	if err != nil {
 		return err
@@ -172,6 +176,17 @@ func (t *sendTrack) readRTCP(s *sender) {
 				t.mu.Lock()
 				t.stats.KeyframeRequests++
 				t.mu.Unlock()
+			case *rtcp.TransportLayerNack:
+				n := 0
+				for _, pair := range p.Nacks {
+					n += len(pair.PacketList())
+				}
+				t.mu.Lock()
+				t.stats.NACKs += n
+				t.mu.Unlock()
+				if s.cfg.onNACK != nil {
+					s.cfg.onNACK(n)
+				}
 			}
 		}
 	}
