@@ -95,3 +95,39 @@ func TestLoadTestLossFailsMaxLoss(t *testing.T) {
 		t.Errorf("failures %v, want --max-loss", f)
 	}
 }
+
+// Against the WHIP and WHEP listeners of receive and send: publishers
+// POST to receive --whip-listen, subscribers play from send
+// --whep-listen.
+func TestLoadTestWHIPWHEP(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wr, whipURL := listening()
+	rec := receiveAsync(ctx, ReceiveConfig{WHIP: wr, Out: t.TempDir(), Logger: testLogger(t)})
+	ws, whepURL := listening()
+	sendDone := make(chan error, 1)
+	go func() {
+		_, err := Send(ctx, SendConfig{WHIP: ws, Files: []string{testdata("vp8.ivf"), testdata("opus-stereo.ogg")}, Loop: true, Logger: testLogger(t)})
+		sendDone <- err
+	}()
+	rep, err := LoadTest(ctx, LoadConfig{WHIP: within(t, whipURL, "the WHIP endpoint"), WHEP: within(t, whepURL, "the WHEP endpoint"),
+		Publishers: 2, Subscribers: 5, Duration: 5 * time.Second, Synthetic: &synth.Config{Bitrate: 300_000}, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.TracksExpected != 10 || rep.TracksReceived != 10 || len(rep.Errors) > 0 {
+		t.Errorf("tracks %d of %d, errors %v", rep.TracksReceived, rep.TracksExpected, rep.Errors)
+	}
+	for _, tr := range rep.Tracks {
+		if tr.Frames < 30 {
+			t.Errorf("%s %s: %d frames", tr.Subscriber, tr.Kind, tr.Frames)
+		}
+	}
+	cancel()
+	<-sendDone
+	<-rec.done
+	// What the publishers sent reached receive --whip-listen.
+	if rec.rep == nil || rec.rep.Peers() != 2 {
+		t.Errorf("receive --whip-listen had %v publishers, want 2", rec.rep)
+	}
+}
