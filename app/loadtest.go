@@ -45,6 +45,9 @@ type LoadConfig struct {
 	// Table, when set, gets the live table: a line a second.
 	Table  io.Writer
 	Logger *slog.Logger // the peers' logs; nil discards
+
+	// onSecond (benchmarks) hears each table line's track counts.
+	onSecond func(receiving, expected int)
 }
 
 // LoadTest runs the load and returns what it measured. It ends after
@@ -109,6 +112,11 @@ type load struct {
 }
 
 func newLoad(cfg LoadConfig) *load {
+	if cfg.Net.NACKHistory == 0 && cfg.Synthetic != nil && cfg.Synthetic.Bitrate <= 2_000_000 {
+		// A second or more of packets: what a receiver's 500 ms wait
+		// needs, at a quarter of the memory.
+		cfg.Net.NACKHistory = 256
+	}
 	lt := &load{cfg: cfg, started: time.Now(), stamps: newStamps(), cpu0: cpuTime()}
 	lt.perPub = len(cfg.Files)
 	if cfg.Synthetic != nil {

@@ -215,6 +215,9 @@ func (lt *load) tableLine(now time.Time, prevBytes int64, prevCPU time.Duration,
 			first = append(first, s.FirstFrameMs)
 		}
 	}
+	if lt.cfg.onSecond != nil {
+		lt.cfg.onSecond(receiving, lt.expected)
+	}
 	cpu := cpuTime()
 	share := cpuShare(cpu-prevCPU, now.Sub(prevAt))
 	if share > 0.9 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/rtpio"
@@ -188,6 +189,8 @@ func (rec *recording) run() {
 	c.Log.Info("recording track", "file", rec.rep.File, "codec", rec.codec.Name)
 	rec.requestKeyframe(time.Now())
 	ending := false
+	buf := make([]byte, 2048) // above pion's receive MTU (1460)
+	var p rtp.Packet
 	for {
 		now := time.Now()
 		deadline := now.Add(100 * time.Millisecond)
@@ -198,10 +201,18 @@ func (rec *recording) run() {
 			deadline = d
 		}
 		rec.t.SetReadDeadline(deadline)
-		p, _, err := rec.t.ReadRTP()
+		n, _, err := rec.t.Read(buf)
 		now = time.Now()
-		if err == nil {
-			asm.Push(p, now)
+		if errors.Is(err, io.ErrShortBuffer) {
+			err = nil // larger than any MTU pion takes: not a packet of ours
+			n = 0
+		}
+		if err == nil && n > 0 {
+			// The assembler copies what it keeps: one buffer and one
+			// packet serve every read.
+			if perr := p.Unmarshal(buf[:n]); perr == nil {
+				asm.Push(&p, now)
+			}
 		}
 		rec.pop(now)
 		if rec.codec.Video() && asm.NeedKeyframe() {

@@ -35,6 +35,11 @@ type NetOptions struct {
 	// ReportInterval is how often RTCP receiver and sender reports go out
 	// (default 1 s).
 	ReportInterval time.Duration
+	// NACKHistory is how many sent packets of each stream are kept for
+	// retransmission, a power of two (default 1024: over half a second
+	// at 20 Mbit/s, which a receiver's 500 ms wait needs; ten at 1 Mbit/s).
+	// Each costs a packet's memory, so a load tester keeps fewer.
+	NACKHistory uint16
 }
 
 // Payload types webrtc-cli uses. Any dynamic numbers would do; these are
@@ -137,7 +142,11 @@ func NewAPI(o NetOptions, log *slog.Logger, sending ...webrtc.RTPCodecParameters
 	if err != nil {
 		return nil, err
 	}
-	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(4096))
+	history := o.NACKHistory
+	if history == 0 {
+		history = 1024
+	}
+	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(history))
 	if err != nil {
 		return nil, err
 	}

@@ -142,9 +142,25 @@ func (sim *simulation) run(a *Assembler, maxDelay time.Duration) []Frame {
 		}
 	}
 	var now time.Time
+	// Every packet goes through one buffer and one rtp.Packet, scribbled
+	// over after each Push, as a reader that reuses them does: the
+	// assembler must keep copies.
+	var p rtp.Packet
+	buf := make([]byte, 0, 2048)
 	for _, d := range sim.deliveries {
 		now = d.at
-		a.Push(d.pkt, now)
+		raw, err := d.pkt.Marshal()
+		if err != nil {
+			panic(err)
+		}
+		buf = append(buf[:0], raw...)
+		if err := p.Unmarshal(buf); err != nil {
+			panic(err)
+		}
+		a.Push(&p, now)
+		for i := range buf {
+			buf[i] = 0xee
+		}
 		popAll(now)
 	}
 	popAll(now.Add(maxDelay))

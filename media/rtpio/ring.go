@@ -23,9 +23,13 @@ const (
 type slot struct {
 	ext   int64 // extended sequence number this slot describes
 	state slotState
-	pkt   *rtp.Packet
+	pkt   *rtp.Packet // &own, or nil
 	// at is when the packet arrived (present) or when it was found missing.
 	at time.Time
+	// own is the slot's copy of its packet, in buffers the slot reuses:
+	// the caller may reuse what it pushed, and a packet costs no
+	// allocation once the ring has gone round.
+	own rtp.Packet
 }
 
 // ring holds one slot per sequence number in a window of len(slots). The
@@ -58,7 +62,17 @@ func (r *ring) lookup(ext int64) *slot {
 	return s
 }
 
-// set makes the slot of ext describe ext in state st.
+// set makes the slot of ext describe ext in state st, with a copy of pkt.
+// Header extensions and CSRCs are not kept: frames are made of payloads.
 func (r *ring) set(ext int64, st slotState, pkt *rtp.Packet, at time.Time) {
-	*r.at(ext) = slot{ext: ext, state: st, pkt: pkt, at: at}
+	s := r.at(ext)
+	s.ext, s.state, s.at, s.pkt = ext, st, at, nil
+	if pkt == nil {
+		return
+	}
+	payload := append(s.own.Payload[:0], pkt.Payload...)
+	s.own.Header = pkt.Header
+	s.own.Header.Extensions, s.own.Header.CSRC = nil, nil
+	s.own.Payload, s.own.PaddingSize = payload, pkt.PaddingSize
+	s.pkt = &s.own
 }
