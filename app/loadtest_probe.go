@@ -78,6 +78,12 @@ type loadTrack struct {
 	lat     []float32 // ms, frames with a stamp
 }
 
+// trackKey names a track whatever call brought it: a subscriber, a
+// publisher, a kind.
+type trackKey struct{ sub, pub, kind string }
+
+func (t *loadTrack) key() trackKey { return trackKey{t.p.name, t.publisher, t.kind} }
+
 func (t *loadTrack) WriteFrame(f media.Frame) error {
 	now := time.Now()
 	t.frames.Add(1)

@@ -118,12 +118,13 @@ func (lt *load) report() *LoadReport {
 	var lat, first []float64
 	var lost, packets int64
 	var videoMinutes float64
+	received := map[trackKey]bool{} // a call made again brings its tracks again
 	for _, t := range tracks {
 		s, l := t.stats(end)
 		r.Tracks = append(r.Tracks, s)
 		lat = append(lat, l...)
-		if s.Frames > 0 {
-			r.TracksReceived++
+		if s.Frames > 0 && !received[t.key()] {
+			received[t.key()] = true
 			first = append(first, s.FirstFrameMs)
 		}
 		r.Frames += s.Frames
@@ -134,6 +135,7 @@ func (lt *load) report() *LoadReport {
 			videoMinutes += end.Sub(t.p.start).Minutes() - s.FirstFrameMs/60000
 		}
 	}
+	r.TracksReceived = len(received)
 	if packets+lost > 0 {
 		r.Loss = float64(lost) / float64(packets+lost)
 	}
@@ -203,20 +205,21 @@ func (lt *load) tableLine(now time.Time, prevBytes int64, prevCPU time.Duration,
 	lt.window = nil
 	lt.mu.Unlock()
 	var bytes, lost, packets int64
-	var receiving, freezes int
+	var freezes int
 	var first []float64
+	receiving := map[trackKey]bool{}
 	for _, t := range tracks {
 		s, _ := t.statsLive()
 		bytes += s.Bytes
 		lost, packets = lost+s.PacketsLost, packets+s.Packets
 		freezes += s.Freezes
-		if s.Frames > 0 {
-			receiving++
+		if s.Frames > 0 && !receiving[t.key()] {
+			receiving[t.key()] = true
 			first = append(first, s.FirstFrameMs)
 		}
 	}
 	if lt.cfg.onSecond != nil {
-		lt.cfg.onSecond(receiving, lt.expected)
+		lt.cfg.onSecond(len(receiving), lt.expected)
 	}
 	cpu := cpuTime()
 	share := cpuShare(cpu-prevCPU, now.Sub(prevAt))
@@ -232,7 +235,7 @@ func (lt *load) tableLine(now time.Time, prevBytes int64, prevCPU time.Duration,
 	ff, l := quantiles(first), quantiles(window)
 	peers := lt.cfg.Publishers + lt.cfg.Subscribers
 	line := fmt.Sprintf(tableRow, fmt.Sprintf("%.0fs", now.Sub(lt.started).Seconds()),
-		fmt.Sprintf("%d/%d", lt.joined.Load(), peers), fmt.Sprintf("%d/%d", receiving, lt.expected),
+		fmt.Sprintf("%d/%d", lt.joined.Load(), peers), fmt.Sprintf("%d/%d", len(receiving), lt.expected),
 		bitrate(float64(bytes-prevBytes)*8/now.Sub(prevAt).Seconds()), fmt.Sprintf("%.2f%%", loss*100),
 		fmt.Sprint(lt.nacks.Load()), fmt.Sprint(lt.plis.Load()), fmt.Sprint(freezes),
 		fmt.Sprintf("%.0f/%.0f ms", ff.P50, ff.P95), fmt.Sprintf("%.1f/%.1f/%.1f ms", l.P50, l.P95, l.P99), fmt.Sprintf("%.0f%%", share*100))
