@@ -3,6 +3,7 @@ module github.com/webrtc-cli/webrtc-cli
 go 1.26.8
 
 require (
+	github.com/Eyevinn/mp4ff v0.56.0
 	github.com/at-wat/ebml-go v0.19.4
 	github.com/chromedp/chromedp v0.23.1
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875
