@@ -29,6 +29,8 @@ var crashCases = []crashCase{
 	{"h264", []string{"h264.h264", "opus-stereo.ogg"}, "", []string{"video.h264", "audio.ogg"}},
 	{"webm", []string{"vp8.ivf", "opus-stereo.ogg"}, "webm", []string{"recording.webm"}},
 	{"mkv", []string{"h264.h264", "opus-stereo.ogg"}, "mkv", []string{"recording.mkv"}},
+	{"mp4", []string{"h264.h264", "opus-stereo.ogg"}, "mp4", []string{"recording.mp4"}},
+	{"fmp4", []string{"vp9.ivf", "opus-stereo.ogg"}, "fmp4", []string{"recording.mp4"}},
 }
 
 // receive is killed with SIGKILL 3 s into a 6 s recording: every file it

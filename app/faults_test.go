@@ -99,7 +99,7 @@ func TestReceiveRefusesImpossibleOutputs(t *testing.T) {
 		want string
 	}{
 		{"track of a muxed stream", ReceiveConfig{Stdout: io.Discard, Format: media.FormatWebM, StdoutKind: "video"}, "holds every track"},
-		{"one-track format", ReceiveConfig{Out: t.TempDir(), Format: media.FormatIVF}, "want webm or mkv"},
+		{"one-track format", ReceiveConfig{Out: t.TempDir(), Format: media.FormatIVF}, "want webm, mkv, mp4 or fmp4"},
 		{"unknown track", ReceiveConfig{Stdout: io.Discard, StdoutKind: "subtitles"}, "want video or audio"},
 		{"no output", ReceiveConfig{}, "no output"},
 	} {

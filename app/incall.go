@@ -120,7 +120,8 @@ func (ic *inCall) create(base, ext string) (*os.File, error) {
 			ic.used[name] = err == nil
 			return f, err
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		// Read and write: an MP4 is finished in place by reading it back.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, os.ErrExist) {
 			continue
 		}
@@ -160,7 +161,7 @@ func (ic *inCall) muxDestination() (io.Writer, string, io.Closer, error) {
 		}
 		return r.cfg.Stdout, "-", nil, nil
 	}
-	f, err := ic.create("recording", "."+string(r.cfg.Format))
+	f, err := ic.create("recording", r.cfg.Format.Ext())
 	if err != nil {
 		return nil, "", nil, err
 	}

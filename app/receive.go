@@ -78,7 +78,7 @@ func (s ReceiveStatus) String() string {
 func (cfg *ReceiveConfig) check() error {
 	switch {
 	case cfg.Format != "" && !cfg.Format.Muxed():
-		return fmt.Errorf("%w: format %q: want webm or mkv (a file per track needs no format)", media.ErrCannotWrite, cfg.Format)
+		return fmt.Errorf("%w: format %q: want webm, mkv, mp4 or fmp4 (a file per track needs no format)", media.ErrCannotWrite, cfg.Format)
 	case cfg.Stdout != nil && cfg.Format != "" && cfg.StdoutKind != "":
 		return fmt.Errorf("%w: a %s stream holds every track of the sender; choosing a track needs a file per track (no format)", media.ErrCannotWrite, cfg.Format)
 	case cfg.StdoutKind != "" && cfg.StdoutKind != "video" && cfg.StdoutKind != "audio":

@@ -35,20 +35,32 @@ const (
 	FormatH264 Format = "h264" // H.264 Annex-B byte stream
 	FormatWebM Format = "webm" // VP8, VP9, AV1 and Opus, every track of a sender in one file
 	FormatMKV  Format = "mkv"  // Matroska: WebM's codecs and H.264
+	FormatMP4  Format = "mp4"  // H.264, VP9, AV1 and Opus in MP4: fragments while recording, a regular MP4 at the end
+	FormatFMP4 Format = "fmp4" // the same, left fragmented
 )
 
 // Muxed reports whether f holds several tracks (a sender's video and
 // audio) rather than one.
-func (f Format) Muxed() bool { return f == FormatWebM || f == FormatMKV }
+func (f Format) Muxed() bool {
+	return f == FormatWebM || f == FormatMKV || f == FormatMP4 || f == FormatFMP4
+}
+
+// Ext is the file name extension of a muxed format's files.
+func (f Format) Ext() string {
+	if f == FormatFMP4 {
+		return ".mp4"
+	}
+	return "." + string(f)
+}
 
 // ParseFormat parses a format name ("webm", "IVF", ...).
 func ParseFormat(s string) (Format, error) {
 	f := Format(strings.ToLower(strings.TrimSpace(s)))
 	switch f {
-	case FormatIVF, FormatOgg, FormatH264, FormatWebM, FormatMKV:
+	case FormatIVF, FormatOgg, FormatH264, FormatWebM, FormatMKV, FormatMP4, FormatFMP4:
 		return f, nil
 	}
-	return "", fmt.Errorf("%w: %q (want ivf, ogg, h264, webm or mkv)", ErrUnknownFormat, s)
+	return "", fmt.Errorf("%w: %q (want ivf, ogg, h264, webm, mkv, mp4 or fmp4)", ErrUnknownFormat, s)
 }
 
 // Codec is everything the rest of webrtc-cli needs to know about a codec:
@@ -71,10 +83,10 @@ type Codec struct {
 // The codecs webrtc-cli sends and records.
 var (
 	VP8  = &Codec{Name: "VP8", MimeType: "video/VP8", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, FourCC: "VP80", MatroskaID: "V_VP8"}
-	VP9  = &Codec{Name: "VP9", MimeType: "video/VP9", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, FourCC: "VP90", MatroskaID: "V_VP9"}
-	AV1  = &Codec{Name: "AV1", MimeType: "video/AV1", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV}, FourCC: "AV01", MatroskaID: "V_AV1"}
-	H264 = &Codec{Name: "H264", MimeType: "video/H264", ClockRate: 90000, Kind: Video, Formats: []Format{FormatH264, FormatMKV}, MatroskaID: "V_MPEG4/ISO/AVC"}
-	Opus = &Codec{Name: "opus", MimeType: "audio/opus", ClockRate: 48000, Kind: Audio, Formats: []Format{FormatOgg, FormatWebM, FormatMKV}, MatroskaID: "A_OPUS"}
+	VP9  = &Codec{Name: "VP9", MimeType: "video/VP9", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV, FormatMP4, FormatFMP4}, FourCC: "VP90", MatroskaID: "V_VP9"}
+	AV1  = &Codec{Name: "AV1", MimeType: "video/AV1", ClockRate: 90000, Kind: Video, Formats: []Format{FormatIVF, FormatWebM, FormatMKV, FormatMP4, FormatFMP4}, FourCC: "AV01", MatroskaID: "V_AV1"}
+	H264 = &Codec{Name: "H264", MimeType: "video/H264", ClockRate: 90000, Kind: Video, Formats: []Format{FormatH264, FormatMKV, FormatMP4, FormatFMP4}, MatroskaID: "V_MPEG4/ISO/AVC"}
+	Opus = &Codec{Name: "opus", MimeType: "audio/opus", ClockRate: 48000, Kind: Audio, Formats: []Format{FormatOgg, FormatWebM, FormatMKV, FormatMP4, FormatFMP4}, MatroskaID: "A_OPUS"}
 )
 
 // Codecs lists every codec, video first.

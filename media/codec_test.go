@@ -61,13 +61,16 @@ func TestCodecFormats(t *testing.T) {
 			t.Errorf("%v: Ext %q, want %q", c, c.Ext(), want)
 		}
 	}
-	for in, want := range map[string]Format{"webm": FormatWebM, "MKV": FormatMKV, " ivf": FormatIVF, "ogg": FormatOgg, "h264": FormatH264} {
+	for in, want := range map[string]Format{"webm": FormatWebM, "MKV": FormatMKV, " ivf": FormatIVF, "ogg": FormatOgg, "h264": FormatH264, "mp4": FormatMP4, "FMP4": FormatFMP4} {
 		if got, err := ParseFormat(in); got != want || err != nil {
 			t.Errorf("ParseFormat(%q) = %q, %v", in, got, err)
 		}
 	}
-	if _, err := ParseFormat("mp4"); !errors.Is(err, ErrUnknownFormat) {
-		t.Errorf("ParseFormat(mp4): %v", err)
+	if _, err := ParseFormat("avi"); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("ParseFormat(avi): %v", err)
+	}
+	if VP8.CanWrite(FormatMP4) || !H264.CanWrite(FormatMP4) || !Opus.CanWrite(FormatFMP4) || FormatFMP4.Ext() != ".mp4" {
+		t.Error("MP4: VP8 refused, H264 and Opus taken, fmp4 files end in .mp4")
 	}
 }
 

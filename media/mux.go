@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/webrtc-cli/webrtc-cli/media/mkv"
+	"github.com/webrtc-cli/webrtc-cli/media/mp4"
 )
 
 // Muxer writes every track of one sender into one WebM or Matroska file.
@@ -20,7 +21,7 @@ import (
 // its time 0 is the earliest frame of any track; until then frames wait in
 // memory, for at most MuxWait.
 type Muxer struct {
-	webm     bool
+	format   Format
 	name     string // for errors
 	expected int
 	log      *slog.Logger
@@ -30,7 +31,7 @@ type Muxer struct {
 
 	mu      sync.Mutex
 	w       io.Writer
-	mw      *mkv.Writer
+	mw      frameWriter
 	tracks  []*MuxTrack
 	held    []heldFrame
 	heldAt  time.Time // arrival of the oldest held frame
@@ -52,12 +53,18 @@ const noReportAfter = 2 * time.Second
 // maxHeld bounds the frames waiting in memory whatever their time.
 const maxHeld = 4000
 
+// frameWriter is the container: mkv.Writer or mp4.Writer.
+type frameWriter interface {
+	WriteFrame(track int, data []byte, pts time.Duration, keyframe bool) error
+	Close() error
+}
+
 // MuxTrack is one track of a Muxer: a Sink.
 type MuxTrack struct {
 	m        *Muxer
 	idx      int
 	codec    *Codec
-	spec     mkv.TrackSpec
+	channels int  // Opus
 	excluded bool // left out of the file: it came too late
 	mapped   bool // srWall/srRTP are set
 	srWall   time.Time
@@ -74,34 +81,35 @@ type heldFrame struct {
 	wall time.Time
 }
 
-// NewMuxer writes to w in format f (WebM or MKV) the tracks of one sender,
+// NewMuxer writes to w in format f (WebM, MKV, MP4 or fragmented MP4) the
+// tracks of one sender,
 // of which expected are to come (the file waits for them, up to MuxWait).
 // name names the file in errors. Closing the last track finishes the file
 // but does not close w.
 func NewMuxer(w io.Writer, f Format, name string, expected int, log *slog.Logger) (*Muxer, error) {
 	if !f.Muxed() {
-		return nil, fmt.Errorf("%w: %s holds one track; a muxed recording needs webm or mkv", ErrCannotWrite, f)
+		return nil, fmt.Errorf("%w: %s holds one track; a muxed recording needs webm, mkv, mp4 or fmp4", ErrCannotWrite, f)
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Muxer{webm: f == FormatWebM, w: w, name: name, expected: max(expected, 1), log: log, now: time.Now}, nil
+	return &Muxer{format: f, w: w, name: name, expected: max(expected, 1), log: log, now: time.Now}, nil
 }
 
 // Track declares a track of codec c (channels: Opus's channel count).
 func (m *Muxer) Track(c *Codec, channels int) (*MuxTrack, error) {
-	f := FormatMKV
-	if m.webm {
-		f = FormatWebM
-	}
-	if !c.CanWrite(f) {
+	f := m.format
+	switch {
+	case c == VP8 && (f == FormatMP4 || f == FormatFMP4):
+		return nil, fmt.Errorf("%w: VP8 in MP4, which common players do not play: use --format webm or mkv, or a file per track", ErrCannotWrite)
+	case !c.CanWrite(f):
 		return nil, fmt.Errorf("%w: %v in %s (use --format mkv, or a file per track)", ErrCannotWrite, c, f)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t := &MuxTrack{m: m, codec: c, spec: mkv.TrackSpec{CodecID: c.MatroskaID}}
+	t := &MuxTrack{m: m, codec: c}
 	if c.Kind == Audio {
-		t.spec.Channels = channels
+		t.channels = channels
 	}
 	if m.mw != nil {
 		t.excluded = true
@@ -239,17 +247,32 @@ func (m *Muxer) start() error {
 		}
 	}
 	slices.SortStableFunc(in, func(a, b *MuxTrack) int { return int(a.codec.Kind) - int(b.codec.Kind) })
-	specs := make([]mkv.TrackSpec, len(in))
 	for i, t := range in {
-		t.idx, specs[i] = i, t.spec
+		t.idx = i
 	}
-	mw, err := mkv.NewWriter(m.w, m.webm, specs)
+	mw, err := m.newWriter(in)
 	if err != nil {
 		m.err = fmt.Errorf("%s: %w", m.name, err)
 		return m.err
 	}
 	m.mw = mw
 	return nil
+}
+
+// newWriter makes the container of the tracks in.
+func (m *Muxer) newWriter(in []*MuxTrack) (frameWriter, error) {
+	if m.format == FormatMP4 || m.format == FormatFMP4 {
+		specs := make([]mp4.TrackSpec, len(in))
+		for i, t := range in {
+			specs[i] = mp4.TrackSpec{Codec: t.codec.Name, Channels: t.channels}
+		}
+		return mp4.NewWriter(m.w, specs, mp4.Options{Fragmented: m.format == FormatFMP4})
+	}
+	specs := make([]mkv.TrackSpec, len(in))
+	for i, t := range in {
+		specs[i] = mkv.TrackSpec{CodecID: t.codec.MatroskaID, Channels: t.channels}
+	}
+	return mkv.NewWriter(m.w, m.format == FormatWebM, specs)
 }
 
 // writeHeld writes the held frames in the order of their wall clock time.
@@ -274,7 +297,7 @@ func (m *Muxer) writeHeld() error {
 			continue
 		}
 		err := m.mw.WriteFrame(h.t.idx, h.f.Data, pts, h.f.Keyframe)
-		if errors.Is(err, mkv.ErrWrite) {
+		if errors.Is(err, mkv.ErrWrite) || errors.Is(err, mp4.ErrWrite) {
 			m.err = fmt.Errorf("%s: %w", m.name, err)
 			return m.err
 		}

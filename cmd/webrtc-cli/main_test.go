@@ -59,7 +59,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"receive", "--out", "d", "--whep", "http://h/whep", "--turn-url", "turn:h"}, exitUsage, "--turn-url does not go with --whep"},
 		{[]string{"receive", "--out", "d", "--whip-listen", ":0", "--turn-url", "turn:h"}, exitUsage, "--turn-url needs --turn-secret"},
 		{[]string{"receive", "--out", "-", "--format", "webm", "--track", "video"}, exitUsage, "--track"},
-		{[]string{"receive", "--out", "d", "--format", "ivf"}, exitUsage, "want webm or mkv"},
+		{[]string{"receive", "--out", "d", "--format", "ivf"}, exitUsage, "want webm, mkv, mp4 or fmp4"},
 		{[]string{"send", "--file", "-", "--format", "mp4"}, exitUsage, `--format "mp4"`},
 		{[]string{"send", "--file", "-", "--format", "webm"}, exitUsage, `--format "webm": want ivf, ogg, h264 or auto`},
 		{[]string{"send", "--file", "a.ivf", "--format", "ivf"}, exitUsage, "no --file is -"},

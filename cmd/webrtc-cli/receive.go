@@ -66,7 +66,7 @@ every publisher, in DIR/<NAME> for http://ADDR/whip/NAME.`,
 			if o.format != "" {
 				f, err := media.ParseFormat(o.format)
 				if err != nil || !f.Muxed() {
-					return usageError{fmt.Errorf("--format %q: want webm or mkv", o.format)}
+					return usageError{fmt.Errorf("--format %q: want webm, mkv, mp4 or fmp4", o.format)}
 				}
 				cfg.Format = f
 			}
@@ -105,7 +105,7 @@ every publisher, in DIR/<NAME> for http://ADDR/whip/NAME.`,
 	o.register(f, "webrtc-cli-receive")
 	o.whip.register(f, "whep", "whip-listen")
 	f.StringVar(&o.out, "out", "", "directory for the recordings; - writes one track to standard output")
-	f.StringVar(&o.format, "format", "", "webm or mkv: one file per sender with its video and audio (mkv also takes H264); default a file per track")
+	f.StringVar(&o.format, "format", "", "webm, mkv, mp4 or fmp4: one file per sender with its video and audio (mkv and mp4 also take H264, mp4 not VP8; fmp4 stays fragmented); default a file per track")
 	f.StringVar(&o.kind, "track", "", "with --out -: which track, video or audio (default: the first)")
 	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: until interrupted)")
 	f.IntVar(&o.count, "count", 0, "exit after this many complete recordings (senders that said bye)")
