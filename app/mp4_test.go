@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -221,4 +222,31 @@ func TestMP4RefusesVP8(t *testing.T) {
 	if errors.Is(rep.err, context.DeadlineExceeded) {
 		t.Error("receive hung")
 	}
+}
+
+// receive --out - --format mp4: a fragmented MP4 stream on standard
+// output, exact frame for frame.
+func TestMP4ToStdout(t *testing.T) {
+	requireTool(t, "ffprobe")
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	rep := receiveAsync(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: "mp4-out"}, Stdout: &out, Format: media.FormatMP4, Count: 1, Logger: testLogger(t)})
+	if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: "mp4-out", Name: "snd"}, Files: []string{testdata("h264.h264"), testdata("opus-stereo.ogg")}, Receivers: 1, Logger: testLogger(t)}); err != nil {
+		t.Fatal(err)
+	}
+	rep.wait(t)
+	path := filepath.Join(t.TempDir(), "stdout.mp4")
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out.Bytes()[:min(out.Len(), 4096)], []byte("mvex")) || !bytes.Contains(out.Bytes(), []byte("moof")) {
+		t.Error("standard output is not a fragmented MP4")
+	}
+	src, got := framemd5(t, testdata("h264.h264"), "v:0"), framemd5(t, path, "v:0")
+	if len(src) == 0 || strings.Join(src, " ") != strings.Join(got, " ") {
+		t.Errorf("video: %d frames, source %d; they differ", len(got), len(src))
+	}
+	sameOpusPackets(t, testdata("opus-stereo.ogg"), path)
 }
