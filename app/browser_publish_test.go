@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webrtc-cli/webrtc-cli/media"
 	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 
 	"github.com/webrtc-cli/webrtc-cli/signal"
@@ -152,4 +153,57 @@ func decodesClean(t *testing.T, path string) {
 		t.Fatalf("ffmpeg decoding %s in its own timebase: %v\n%s", path, err, again)
 	}
 	t.Logf("%s: capture jitter put frames on one tick of ffmpeg's output timebase (%d warnings); clean in the file's own", path, strings.Count(string(out), "\n"))
+}
+
+// The page publishes H264 and Opus to a receive --format mp4: the MP4
+// decodes cleanly and holds what the page sent, both tracks, as long as
+// it sent them.
+func TestBrowserPublishesToMP4(t *testing.T) {
+	requireTool(t, "ffmpeg")
+	ctx := testContext(t, 60*time.Second)
+	srv := startPageServer(t, signal.ServerConfig{}, false)
+	b := newBrowser(t, ctx, false)
+	const room = "publish-mp4"
+	type result struct {
+		rep *Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := Receive(ctx, ReceiveConfig{Signal: srv.client(room, "rec"), Out: t.TempDir(), Count: 1, Format: media.FormatMP4, Logger: testLogger(t)})
+		done <- result{rep, err}
+	}()
+	p := b.open(t, "cam", srv.pageURL(map[string]string{"room": room, "name": "cam", "mode": "send", "codec": "H264", "autostart": "1"}))
+	want := float64(fakeCamFPS) * 3
+	p.waitFor("3 s of camera sent", 15*time.Second, func(s pageState) bool {
+		c := s.peer("rec")
+		return c != nil && c.Connection == "connected" && c.out("video").FramesSent >= want
+	})
+	p.call(`webrtcCli.leave()`)
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		p.fatalf("Receive did not end after the page left")
+	}
+	if r.err != nil {
+		t.Fatalf("receive: %v", r.err)
+	}
+	c := p.snapshot().peer("rec")
+	sent := (c.EndedAt - c.ConnectedAt) / 1000
+	ov := c.out("video")
+	path := findFile(t, r.rep, "cam", "video")
+	decodesClean(t, path)
+	frames := len(framemd5(t, path, "v:0"))
+	streams := probeStreams(t, path)
+	t.Logf("page sent %s: %v frames in %.2f s; the MP4 has %d frames, streams %+v", ov.Codec, ov.FramesSent, sent, frames, streams)
+	if len(streams) != 2 || streams[0].CodecName != "h264" || streams[1].CodecName != "opus" {
+		t.Errorf("streams %+v, want h264 and opus", streams)
+	}
+	if float64(frames) < 0.9*ov.FramesSent {
+		t.Errorf("%d frames decode, the page sent %v", frames, ov.FramesSent)
+	}
+	if d := probeDuration(t, path); math.Abs(d-sent) > 0.1*sent+0.2 {
+		t.Errorf("the MP4 lasts %.2f s, the page sent for %.2f s", d, sent)
+	}
 }

@@ -39,6 +39,7 @@ func startServer(t *testing.T) string {
 
 type session struct {
 	url, room string
+	format    media.Format // receive's --format
 	loss      float64
 	maxDelay  time.Duration // receiver's wait for a missing packet
 	receivers int           // default 1
@@ -63,7 +64,7 @@ func transfer(t *testing.T, s session, senders ...[]string) []*Report {
 		go func() {
 			rep, err := Receive(ctx, ReceiveConfig{
 				Signal: signal.ClientConfig{URL: s.url, Room: s.room, Name: "rec" + string(rune('A'+i))},
-				Out:    t.TempDir(), Count: len(senders), Logger: testLogger(t), MaxDelay: s.maxDelay,
+				Out:    t.TempDir(), Count: len(senders), Logger: testLogger(t), MaxDelay: s.maxDelay, Format: s.format,
 			})
 			recvDone <- result{rep, err}
 		}()
@@ -251,6 +252,19 @@ func TestLoss5PercentStillExact(t *testing.T) {
 	compareIVF(t, testdata("vp8.ivf"), got, false)
 	compareOgg(t, testdata("opus-stereo.ogg"), findFile(t, rep, "sndA", "audio"))
 	ffprobeClean(t, got)
+}
+
+// The same into MP4: H264 and Opus under 5 % loss decode to the source's
+// frames, and the Opus packets are the source's.
+func TestLoss5PercentStillExactMP4(t *testing.T) {
+	url := startServer(t)
+	rep := transfer(t, session{url: url, room: "loss5-mp4", loss: 0.05, format: media.FormatMP4}, []string{testdata("h264.h264"), testdata("opus-stereo.ogg")})[0]
+	got := findFile(t, rep, "sndA", "video")
+	ffprobeClean(t, got)
+	if src, have := framemd5(t, testdata("h264.h264"), "v:0"), framemd5(t, got, "v:0"); len(src) == 0 || strings.Join(src, " ") != strings.Join(have, " ") {
+		t.Errorf("video: %d frames decode, source %d; they differ", len(have), len(src))
+	}
+	sameOpusPackets(t, testdata("opus-stereo.ogg"), got)
 }
 
 func TestLoss25PercentNeverCorrupt(t *testing.T) {

@@ -70,6 +70,9 @@ func TestMuxedRecording(t *testing.T) {
 		{"webm", "vp8.ivf", "vp8"},
 		{"mkv", "vp9.ivf", "vp9"},
 		{"mkv", "h264.h264", "h264"},
+		{"mp4", "h264.h264", "h264"},
+		{"mp4", "av1.ivf", "av1"},
+		{"fmp4", "vp9.ivf", "vp9"},
 	} {
 		t.Run(tc.format+"-"+tc.vcodec, func(t *testing.T) {
 			url := startServer(t)
