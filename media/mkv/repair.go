@@ -207,16 +207,10 @@ func (r *reader) uint(body, size int64, id uint64) uint64 {
 		return 0
 	}
 	_, data, sz, _, err := r.element(off)
-	if err != nil || sz > 8 {
+	if err != nil {
 		return 0
 	}
-	b := make([]byte, sz)
-	r.f.ReadAt(b, data)
-	var v uint64
-	for _, c := range b {
-		v = v<<8 | uint64(c)
-	}
-	return v
+	return r.uintAt(data, sz)
 }
 
 // clusters reads the Clusters from off as Close's bookkeeping would have
@@ -253,8 +247,9 @@ func (r *reader) clusters(w *Writer, off int64, res *RepairResult) (int64, error
 	return off, nil
 }
 
+// uintAt reads the unsigned integer of size bytes at body.
 func (r *reader) uintAt(body, size int64) uint64 {
-	if size > 8 {
+	if size > 8 || size < 0 {
 		return 0
 	}
 	b := make([]byte, size)
