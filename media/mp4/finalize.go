@@ -27,7 +27,25 @@ import (
 
 // finalize turns the fragmented file into a regular one in place.
 func (w *Writer) finalize() error {
-	fin, mdatHdr := w.plan()
+	fin, front, mdatHdr, err := w.prepare()
+	if err != nil {
+		return err
+	}
+	return w.finish(fin, front, mdatHdr)
+}
+
+// prepare plans the regular file and builds its front, the final moov
+// and the free box after it, without writing anything.
+func (w *Writer) prepare() (fin final, front, mdatHdr []byte, err error) {
+	fin, mdatHdr = w.plan()
+	room := w.lay.data - w.lay.moovEnd
+	front, err = w.front(fin, room+fin.shift-8-int64(len(mdatHdr)))
+	return fin, front, mdatHdr, err
+}
+
+// finish makes the writes that turn the file into the regular one
+// prepare planned.
+func (w *Writer) finish(fin final, front, mdatHdr []byte) error {
 	room := w.lay.data - w.lay.moovEnd // the reserve: 0 or at least 8
 	if fin.shift > 0 {
 		if err := w.shift(fin.shift); err != nil {
@@ -38,10 +56,6 @@ func (w *Writer) finalize() error {
 				return err
 			}
 		}
-	}
-	front, err := w.front(fin, room+fin.shift-8-int64(len(mdatHdr)))
-	if err != nil {
-		return err
 	}
 	if err := w.writeAt(front, w.lay.moovEnd+8); err != nil {
 		return err
