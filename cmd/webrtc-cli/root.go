@@ -91,6 +91,8 @@ Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM),
 	root.AddCommand(newServeCmd(g), newSendCmd(g), newReceiveCmd(g), newDemoCmd(g), newTokenCmd(g), newVersionCmd(g))
 	root.AddCommand(newICECheckCmd(g))
 	root.AddCommand(newLoadTestCmd(g))
+	root.AddCommand(newRepairCmd(g))
+
 	// cobra's own completion command, given the example every command has.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
