@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
@@ -25,27 +25,7 @@ import (
 // (signal/web) from Go: a server serving the page, a browser per test, a
 // tab per page, and the page's state read from window.webrtcCli.
 
-// requireChromium returns the Chromium binary. A test that needs it skips
-// when it is missing, unless CI is set: then it fails, so CI always runs it.
-func requireChromium(t *testing.T) string {
-	t.Helper()
-	// Debian's /usr/bin/chromium is a shell wrapper that adds extensions
-	// and flags of its own; the binary behind it runs exactly as told.
-	const debian = "/usr/lib/chromium/chromium"
-	if st, err := os.Stat(debian); err == nil && !st.IsDir() {
-		return debian
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("Chromium is required when CI is set (.ci/run installs it: apt-get install chromium)")
-	}
-	t.Skip("Chromium not installed; skipping (set CI=1 to make this a failure)")
-	return ""
-}
+func requireChromium(t *testing.T) string { return mediatest.RequireChromium(t) }
 
 // pageServer is a signaling server that serves the embedded page.
 type pageServer struct {

@@ -25,3 +25,25 @@ func RequireTool(t testing.TB, name string) string {
 	t.Skipf("%s not found; install it to run this test (set CI=1 to make this a failure)", name)
 	return ""
 }
+
+// RequireChromium returns the Chromium binary. A test that needs it skips
+// when it is missing, unless CI is set: then it fails, so CI always runs it.
+func RequireChromium(t testing.TB) string {
+	t.Helper()
+	// Debian's /usr/bin/chromium is a shell wrapper that adds extensions
+	// and flags of its own; the binary behind it runs exactly as told.
+	const debian = "/usr/lib/chromium/chromium"
+	if st, err := os.Stat(debian); err == nil && !st.IsDir() {
+		return debian
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("Chromium is required when CI is set (.ci/run installs it: apt-get install chromium)")
+	}
+	t.Skip("Chromium not installed; skipping (set CI=1 to make this a failure)")
+	return ""
+}

@@ -23,31 +23,9 @@ func splitOBUs(tu []byte) (obus []av1.OBU, ok bool) {
 // temporal delimiters (Matroska's AV1 mapping: they SHOULD be removed; the
 // block boundary is the delimiter), and the sequence header OBU, if any.
 func av1Block(tu []byte) (block []byte, seq av1.OBU, hasSeq bool, err error) {
-	obus, ok := splitOBUs(tu)
+	block, seq, hasSeq, ok := av1.StripTemporalDelimiters(tu)
 	if !ok {
 		return nil, av1.OBU{}, false, fmt.Errorf("%w: malformed AV1 OBU framing", ErrBadFrame)
-	}
-	tds := 0
-	for _, o := range obus {
-		switch o.Type {
-		case av1.OBUTemporalDelimiter:
-			tds++
-		case av1.OBUSequenceHeader:
-			if !hasSeq {
-				seq, hasSeq = o, true
-			}
-		}
-	}
-	switch {
-	case tds == 0:
-		return tu, seq, hasSeq, nil
-	case tds == 1 && obus[0].Type == av1.OBUTemporalDelimiter:
-		return tu[len(obus[0].Raw):], seq, hasSeq, nil // the usual case: no copy
-	}
-	for _, o := range obus {
-		if o.Type != av1.OBUTemporalDelimiter {
-			block = append(block, o.Raw...)
-		}
 	}
 	return block, seq, hasSeq, nil
 }

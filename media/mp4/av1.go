@@ -13,36 +13,9 @@ import (
 // without temporal delimiters (2.4: they SHOULD be removed; the sample is
 // the temporal unit), and the first sequence header OBU, if any.
 func av1Sample(tu []byte) (sample []byte, seq av1.OBU, hasSeq bool, err error) {
-	var obus []av1.OBU
-	for rest := tu; len(rest) > 0; {
-		var o av1.OBU
-		var ok bool
-		if o, rest, ok = av1.NextOBU(rest); !ok {
-			return nil, av1.OBU{}, false, fmt.Errorf("%w: malformed AV1 OBU framing", ErrBadFrame)
-		}
-		obus = append(obus, o)
-	}
-	tds := 0
-	for _, o := range obus {
-		switch o.Type {
-		case av1.OBUTemporalDelimiter:
-			tds++
-		case av1.OBUSequenceHeader:
-			if !hasSeq {
-				seq, hasSeq = o, true
-			}
-		}
-	}
-	switch {
-	case tds == 0:
-		return tu, seq, hasSeq, nil
-	case tds == 1 && obus[0].Type == av1.OBUTemporalDelimiter:
-		return tu[len(obus[0].Raw):], seq, hasSeq, nil // the usual case: no copy
-	}
-	for _, o := range obus {
-		if o.Type != av1.OBUTemporalDelimiter {
-			sample = append(sample, o.Raw...)
-		}
+	sample, seq, hasSeq, ok := av1.StripTemporalDelimiters(tu)
+	if !ok {
+		return nil, av1.OBU{}, false, fmt.Errorf("%w: malformed AV1 OBU framing", ErrBadFrame)
 	}
 	return sample, seq, hasSeq, nil
 }

@@ -5,35 +5,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/webrtc-cli/webrtc-cli/media/mediatest"
 )
 
-// requireChromium returns the Chromium binary, or skips the test without
-// one unless CI is set.
-func requireChromium(t *testing.T) string {
-	t.Helper()
-	// Debian's /usr/bin/chromium is a shell wrapper that adds flags of its
-	// own; the binary behind it runs exactly as told.
-	const debian = "/usr/lib/chromium/chromium"
-	if st, err := os.Stat(debian); err == nil && !st.IsDir() {
-		return debian
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("Chromium is required when CI is set (.ci/run installs it: apt-get install chromium)")
-	}
-	t.Skip("Chromium not installed; skipping (set CI=1 to make this a failure)")
-	return ""
-}
+func requireChromium(t *testing.T) string { return mediatest.RequireChromium(t) }
 
 // playScript plays the page's video to 1 s, seeks to 2 s, and reports
 // what Chromium made of it; it rejects on a media error or after 20 s.
