@@ -48,6 +48,7 @@ func TestRoleDialect(t *testing.T) {
 	t.Run("native sender to page receiver", func(t *testing.T) {
 		page := dialRaw(t, url+"?room=a2")
 		page.send(obj{"type": "receiver"})
+		page.barrier() // in the room before the sender joins: another connection's join may come first
 		send := dialRaw(t, url)
 		ws := send.join("a2", RoleSender)
 		peers := ws["peers"].([]any)
