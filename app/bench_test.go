@@ -172,6 +172,29 @@ func countsFromEnv(name string, def ...int) []int {
 	return counts
 }
 
+// joinedReceivers starts n receivers of room, each for one recording,
+// and returns once all have joined; wait waits for them to end and fill
+// reps.
+func joinedReceivers(b *testing.B, ctx context.Context, url, room string, n int) (reps []*Report, wait func()) {
+	var wg sync.WaitGroup
+	reps = make([]*Report, n)
+	joined := make(chan struct{}, n)
+	for r := range n {
+		wg.Go(func() {
+			rep, err := Receive(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: room}, Out: b.TempDir(), Count: 1,
+				onJoined: func(string) { joined <- struct{}{} }})
+			if err != nil {
+				b.Error(err)
+			}
+			reps[r] = rep
+		})
+	}
+	for range n {
+		within(b, joined, "a receiver to join")
+	}
+	return reps, wg.Wait
+}
+
 // BenchmarkStreams runs N concurrent 1 Mbit/s sender-to-receiver streams
 // (one sender serving N receivers, each its own PeerConnection, all in
 // this process) and reports frames lost and CPU per stream-second, both
@@ -187,29 +210,12 @@ func BenchmarkStreams(b *testing.B) {
 			for i := range b.N {
 				room := fmt.Sprint("streams", i)
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-				var wg sync.WaitGroup
-				reps := make([]*Report, n)
-				joined := make(chan struct{}, n)
-				for r := range n {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						rep, err := Receive(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: room}, Out: b.TempDir(), Count: 1,
-							onJoined: func(string) { joined <- struct{}{} }})
-						if err != nil {
-							b.Error(err)
-						}
-						reps[r] = rep
-					}()
-				}
-				for range n {
-					within(b, joined, "a receiver to join")
-				}
+				reps, wait := joinedReceivers(b, ctx, url, room, n)
 				cpu0, wall0 := cpuTime(), time.Now()
 				if _, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: room}, Files: []string{file}, Receivers: n}); err != nil {
 					b.Fatal(err)
 				}
-				wg.Wait()
+				wait()
 				cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 				cancel()
 				reportStreams(b, reps, seconds, cpu, wall, "stream")

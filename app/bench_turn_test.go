@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,29 +37,14 @@ func BenchmarkRelayedStreams(b *testing.B) {
 			for i := range b.N {
 				room := fmt.Sprint("relayed", i)
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-				var wg sync.WaitGroup
-				reps := make([]*Report, n)
-				joined := make(chan struct{}, n)
-				for r := range n {
-					wg.Go(func() {
-						rep, err := Receive(ctx, ReceiveConfig{Signal: signal.ClientConfig{URL: url, Room: room}, Out: b.TempDir(), Count: 1,
-							onJoined: func(string) { joined <- struct{}{} }})
-						if err != nil {
-							b.Error(err)
-						}
-						reps[r] = rep
-					})
-				}
-				for range n {
-					within(b, joined, "a receiver to join")
-				}
+				reps, wait := joinedReceivers(b, ctx, url, room, n)
 				cpu0, serve0, wall0 := cpuTime(), procCPU(b, turnProc), time.Now()
 				rep, err := Send(ctx, SendConfig{Signal: signal.ClientConfig{URL: url, Room: room}, Files: []string{file}, Receivers: n,
 					Net: peer.NetOptions{RelayOnly: true}})
 				if err != nil {
 					b.Fatal(err)
 				}
-				wg.Wait()
+				wait()
 				cpu, serveCPU, wall := cpuTime()-cpu0, procCPU(b, turnProc)-serve0, time.Since(wall0)
 				cancel()
 				relayed := 0

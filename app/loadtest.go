@@ -122,12 +122,17 @@ func newLoad(cfg LoadConfig) *load {
 	if cfg.Synthetic != nil {
 		lt.perPub = 2
 	}
-	for j := range cfg.Subscribers {
-		lt.expected += lt.perPub * lt.publishersIn(lt.roomOf(j))
-	}
 	if cfg.WHIP != "" {
 		// Every subscriber plays one stream from the WHEP endpoint.
 		lt.expected = lt.perPub * cfg.Subscribers
+		return lt
+	}
+	pubs := map[string]int{} // publishers by room
+	for i := range cfg.Publishers {
+		pubs[lt.roomOf(i)]++
+	}
+	for j := range cfg.Subscribers {
+		lt.expected += lt.perPub * pubs[lt.roomOf(j)]
 	}
 	return lt
 }
@@ -138,16 +143,6 @@ func (lt *load) roomOf(i int) string {
 		return lt.cfg.Signal.Room
 	}
 	return fmt.Sprintf("%s-%d", lt.cfg.Signal.Room, i%lt.cfg.Rooms+1)
-}
-
-func (lt *load) publishersIn(room string) int {
-	n := 0
-	for i := range lt.cfg.Publishers {
-		if lt.roomOf(i) == room {
-			n++
-		}
-	}
-	return n
 }
 
 // start starts the publishers, then the subscribers, at the ramp's pace.

@@ -20,14 +20,6 @@ type probe struct {
 	name  string
 	start time.Time              // when the subscriber began to join
 	scope atomic.Pointer[string] // its id in the room: the publishers' stamps for it
-
-	mu     sync.Mutex
-	tracks map[probeKey]*loadTrack
-}
-
-type probeKey struct {
-	c    *peer.Call
-	kind string
 }
 
 func (p *probe) sink(c *peer.Call, codec *media.Codec) media.Sink {
@@ -36,21 +28,12 @@ func (p *probe) sink(c *peer.Call, codec *media.Codec) media.Sink {
 		t.publisher = c.Remote.ID
 	}
 	p.lt.addTrack(t)
-	p.mu.Lock()
-	if p.tracks == nil {
-		p.tracks = map[probeKey]*loadTrack{}
-	}
-	p.tracks[probeKey{c, t.kind}] = t
-	p.mu.Unlock()
 	return t
 }
 
 // tick takes a track's packet counts: lost is after retransmission.
-func (p *probe) tick(c *peer.Call, codec *media.Codec, s rtpio.Stats) {
-	p.mu.Lock()
-	t := p.tracks[probeKey{c, codec.Kind.String()}]
-	p.mu.Unlock()
-	if t != nil {
+func (p *probe) tick(sink media.Sink, s rtpio.Stats) {
+	if t, ok := sink.(*loadTrack); ok {
 		t.packets.Store(int64(s.Delivered + s.Discarded + s.Buffered))
 		t.lost.Store(int64(s.Lost))
 	}

@@ -80,13 +80,10 @@ func quantiles(v []float64) Quantiles {
 func (t *loadTrack) stats(end time.Time) (LoadTrackStats, []float64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := LoadTrackStats{Subscriber: t.p.name, Publisher: t.publisher, Kind: t.kind, Codec: t.codec,
-		Frames: t.frames.Load(), Bytes: t.bytes.Load(), Packets: t.packets.Load(), PacketsLost: t.lost.Load(), Freezes: t.freezes}
-	if !t.first.IsZero() {
-		s.FirstFrameMs = ms(t.first.Sub(t.p.start))
-		if t.video && end.Sub(t.last) > freezeGap {
-			s.Freezes++
-		}
+	s := t.countsLocked()
+	s.Subscriber, s.Publisher, s.Kind, s.Codec = t.p.name, t.publisher, t.kind, t.codec
+	if !t.first.IsZero() && t.video && end.Sub(t.last) > freezeGap {
+		s.Freezes++
 	}
 	lat := make([]float64, len(t.lat))
 	for i, v := range t.lat {
@@ -209,7 +206,7 @@ func (lt *load) tableLine(now time.Time, prevBytes int64, prevCPU time.Duration,
 	var first []float64
 	receiving := map[trackKey]bool{}
 	for _, t := range tracks {
-		s, _ := t.statsLive()
+		s := t.counts()
 		bytes += s.Bytes
 		lost, packets = lost+s.PacketsLost, packets+s.Packets
 		freezes += s.Freezes
@@ -242,16 +239,20 @@ func (lt *load) tableLine(now time.Time, prevBytes int64, prevCPU time.Duration,
 	return line, bytes, cpu
 }
 
-// statsLive is stats without the latencies, and without judging a pause
-// still going on.
-func (t *loadTrack) statsLive() (LoadTrackStats, bool) {
+// counts is what the live table needs of a track: stats without the
+// latencies, and without judging a pause still going on.
+func (t *loadTrack) counts() LoadTrackStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.countsLocked()
+}
+
+func (t *loadTrack) countsLocked() LoadTrackStats {
 	s := LoadTrackStats{Frames: t.frames.Load(), Bytes: t.bytes.Load(), Packets: t.packets.Load(), PacketsLost: t.lost.Load(), Freezes: t.freezes}
 	if !t.first.IsZero() {
 		s.FirstFrameMs = ms(t.first.Sub(t.p.start))
 	}
-	return s, true
+	return s
 }
 
 func bitrate(bps float64) string {

@@ -151,11 +151,11 @@ func (ic *inCall) trackSink(codec *media.Codec, kind string, channels int, id st
 }
 
 // receiveProbe is what the load tester puts in place of files: a sink for
-// each track, the assembler's counts about once a second, and a word for
-// every keyframe request.
+// each track, which hears the assembler's counts about once a second
+// (tick), and a word for every keyframe request.
 type receiveProbe interface {
 	sink(c *peer.Call, codec *media.Codec) media.Sink
-	tick(c *peer.Call, codec *media.Codec, s rtpio.Stats)
+	tick(sink media.Sink, s rtpio.Stats)
 	pli()
 }
 
@@ -220,7 +220,7 @@ func (rec *recording) run() {
 		}
 		if p := rec.ic.r.cfg.probe; p != nil && now.Sub(rec.ticked) >= time.Second {
 			rec.ticked = now
-			p.tick(rec.ic.c, rec.codec, asm.Stats())
+			p.tick(rec.sink, asm.Stats())
 		}
 		if err != nil && (!isTimeout(err) || ending) {
 			asm.Flush()
@@ -295,7 +295,7 @@ func (rec *recording) stats() {
 	rec.rep.Packets = int(s.Packets)
 	rec.rep.Duplicates = int(s.Duplicates)
 	if p := rec.ic.r.cfg.probe; p != nil {
-		p.tick(rec.ic.c, rec.codec, s)
+		p.tick(rec.sink, s)
 	}
 	if rec.rep.Frames > 0 {
 		rec.rep.DurationMs = float64(rec.last-rec.first) / float64(rec.codec.ClockRate) * 1000

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -179,7 +180,7 @@ func (t *sendTrack) readRTCP(s *sender) {
 			case *rtcp.TransportLayerNack:
 				n := 0
 				for _, pair := range p.Nacks {
-					n += len(pair.PacketList())
+					n += 1 + bits.OnesCount16(uint16(pair.LostPackets)) // PacketList allocates to count
 				}
 				t.mu.Lock()
 				t.stats.NACKs += n

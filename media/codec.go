@@ -128,6 +128,21 @@ func (c *Codec) Video() bool { return c.Kind == Video }
 // CanWrite reports whether c can be written to f.
 func (c *Codec) CanWrite(f Format) bool { return slices.Contains(c.Formats, f) }
 
+// muxedFormats names the formats that take c beside other tracks, as
+// "webm or mkv".
+func (c *Codec) muxedFormats() string {
+	var names []string
+	for _, f := range c.Formats {
+		if f.Muxed() {
+			names = append(names, string(f))
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
 // Format is the codec's file of its own: IVF, Ogg or H264.
 func (c *Codec) Format() Format { return c.Formats[0] }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -98,12 +99,8 @@ func NewMuxer(w io.Writer, f Format, name string, expected int, log *slog.Logger
 
 // Track declares a track of codec c (channels: Opus's channel count).
 func (m *Muxer) Track(c *Codec, channels int) (*MuxTrack, error) {
-	f := m.format
-	switch {
-	case c == VP8 && (f == FormatMP4 || f == FormatFMP4):
-		return nil, fmt.Errorf("%w: VP8 in MP4, which common players do not play: use --format webm or mkv, or a file per track", ErrCannotWrite)
-	case !c.CanWrite(f):
-		return nil, fmt.Errorf("%w: %v in %s (use --format mkv, or a file per track)", ErrCannotWrite, c, f)
+	if !c.CanWrite(m.format) {
+		return nil, fmt.Errorf("%w: %v in %s: use --format %s, or a file per track", ErrCannotWrite, c, strings.ToUpper(string(m.format)), c.muxedFormats())
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/webrtc-cli/webrtc-cli/app"
 	"github.com/webrtc-cli/webrtc-cli/media/synth"
-	"github.com/webrtc-cli/webrtc-cli/signal"
 )
 
 type loadOptions struct {
@@ -148,12 +146,8 @@ func (o *loadOptions) config(changed func(string) bool) (app.LoadConfig, app.Loa
 		if cfg.Bearer, err = secret("bearer", o.bearer, envBearer); err != nil {
 			return cfg, limits, err
 		}
-		tlsCfg, err := signal.ClientTLSOptions{Insecure: o.peer.insecure, CAFile: o.peer.ca, PinSHA256: o.peer.pin}.Config()
-		if err != nil {
-			return cfg, limits, usageError{err}
-		}
-		cfg.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: http.ProxyFromEnvironment}}
-		return cfg, limits, nil
+		cfg.HTTP, err = o.peer.httpClient()
+		return cfg, limits, err
 	}
 	cfg.Signal, err = o.peer.signalConfig()
 	cfg.Signal.Name = ""

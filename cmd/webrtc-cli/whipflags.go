@@ -118,11 +118,9 @@ func (f *whipFlags) config(p *peerFlags, changed func(string) bool, stderr io.Wr
 		if u, err := url.Parse(f.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, usageError{fmt.Errorf("--%s %q: want http:// or https://HOST/PATH", f.client, f.url)}
 		}
-		tlsCfg, err := signal.ClientTLSOptions{Insecure: p.insecure, CAFile: p.ca, PinSHA256: p.pin}.Config()
-		if err != nil {
-			return nil, usageError{err}
+		if w.HTTP, err = p.httpClient(); err != nil {
+			return nil, err
 		}
-		w.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: http.ProxyFromEnvironment}}
 		return w, nil
 	}
 	tlsOpts := signal.TLSOptions{CertFile: f.tlsCert, KeyFile: f.tlsKey, SelfSigned: f.selfSigned, Addr: f.addr}
@@ -140,4 +138,13 @@ func (f *whipFlags) config(p *peerFlags, changed func(string) bool, stderr io.Wr
 		fmt.Fprintf(stderr, "self-signed certificate SHA-256 fingerprint: %s\n", fingerprint)
 	}
 	return w, nil
+}
+
+// httpClient is a WHIP/WHEP client's, with the TLS flags.
+func (p *peerFlags) httpClient() (*http.Client, error) {
+	tlsCfg, err := signal.ClientTLSOptions{Insecure: p.insecure, CAFile: p.ca, PinSHA256: p.pin}.Config()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: http.ProxyFromEnvironment}}, nil
 }

@@ -192,7 +192,7 @@ func (r *relayConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	}
 	n, err := r.PacketConn.WriteTo(p, addr)
 	if err == nil {
-		r.g.m.relayed(dirToPeer, n)
+		r.g.m.toPeer.add(n)
 	}
 	return n, err
 }
@@ -209,7 +209,7 @@ func (r *relayConn) ReadFrom(p []byte) (int, net.Addr, error) {
 			r.g.m.dropped.Inc()
 			continue
 		}
-		r.g.m.relayed(dirToClient, n)
+		r.g.m.toClient.add(n)
 		return n, addr, nil
 	}
 }

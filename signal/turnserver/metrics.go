@@ -14,18 +14,23 @@ const (
 	reasonPeerAddress = "peer_address" // loopback, link-local, this machine's own
 )
 
-const (
-	dirToPeer   = "to_peer"
-	dirToClient = "to_client"
-)
+// relayed is one direction's counters, resolved once: a label lookup per
+// relayed packet would cost a map access and a lock.
+type relayed struct{ bytes, packets prometheus.Counter }
+
+func (r relayed) add(n int) {
+	r.bytes.Add(float64(n))
+	r.packets.Inc()
+}
 
 type metrics struct {
 	allocations prometheus.Gauge
 	permissions prometheus.Gauge
 	dropped     prometheus.Counter
 	refused     map[string]prometheus.Counter
-	bytes       map[string]prometheus.Counter
-	packets     map[string]prometheus.Counter
+	// toPeer is what clients send out through their relays; toClient
+	// what comes back.
+	toPeer, toClient relayed
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -37,7 +42,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "TURN permissions installed on open allocations."}),
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "dropped_packets_total",
 			Help: "Relayed packets dropped over an allocation's bandwidth limit."}),
-		refused: map[string]prometheus.Counter{}, bytes: map[string]prometheus.Counter{}, packets: map[string]prometheus.Counter{},
+		refused: map[string]prometheus.Counter{},
 	}
 	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "refused_total",
 		Help: "TURN requests and relayed packets refused, by reason."}, []string{"reason"})
@@ -48,9 +53,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for _, r := range []string{reasonExpired, reasonCredentials, reasonMalformed, reasonRealm, reasonQuotaUser, reasonQuotaTotal, reasonPeerAddress} {
 		m.refused[r] = refused.WithLabelValues(r)
 	}
-	for _, d := range []string{dirToPeer, dirToClient} {
-		m.bytes[d], m.packets[d] = bytes.WithLabelValues(d), packets.WithLabelValues(d)
-	}
+	m.toPeer = relayed{bytes.WithLabelValues("to_peer"), packets.WithLabelValues("to_peer")}
+	m.toClient = relayed{bytes.WithLabelValues("to_client"), packets.WithLabelValues("to_client")}
 	if reg != nil {
 		reg.MustRegister(m.allocations, m.permissions, m.dropped, refused, bytes, packets)
 	}
@@ -58,8 +62,3 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 func (m *metrics) refuse(reason string) { m.refused[reason].Inc() }
-
-func (m *metrics) relayed(dir string, n int) {
-	m.bytes[dir].Add(float64(n))
-	m.packets[dir].Inc()
-}

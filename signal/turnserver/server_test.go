@@ -321,10 +321,10 @@ func TestBandwidthAndCounters(t *testing.T) {
 	if got == 0 || got > 25_000 {
 		t.Errorf("received %d bytes of 100 kB through a 10 kB/s relay, want some and at most ~2 s worth", got)
 	}
-	if toPeer := testutil.ToFloat64(s.m.bytes[dirToPeer]); toPeer < float64(got) {
+	if toPeer := testutil.ToFloat64(s.m.toPeer.bytes); toPeer < float64(got) {
 		t.Errorf("relayed_bytes_total{to_peer} = %v, want at least the %d received", toPeer, got)
 	}
-	if p := testutil.ToFloat64(s.m.packets[dirToClient]); p < 1 {
+	if p := testutil.ToFloat64(s.m.toClient.packets); p < 1 {
 		t.Errorf("relayed_packets_total{to_client} = %v", p)
 	}
 }
