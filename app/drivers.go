@@ -172,7 +172,9 @@ func (d endpointDriver) run(ctx context.Context, calls *peer.Calls) error {
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	srv.Shutdown(shut)
+	if srv.Shutdown(shut) != nil {
+		srv.Close() // what is still busy after 2 s is cut off, not left running
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

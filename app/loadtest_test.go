@@ -46,8 +46,11 @@ func TestLoadTestRoom(t *testing.T) {
 	if len(perPair) != 60 {
 		t.Errorf("%d subscriber-publisher pairs, want 60", len(perPair))
 	}
-	if rep.Loss != 0 || rep.Freezes != 0 {
-		t.Errorf("loss %v, freezes %d on loopback", rep.Loss, rep.Freezes)
+	// On loopback nothing is lost, and a freeze is the load tester's own
+	// doing (under -race 23 peers saturate two cores), which it must then
+	// say instead of blaming the server.
+	if rep.Loss != 0 || rep.Freezes != 0 && rep.Bottleneck == "" {
+		t.Errorf("loss %v, freezes %d on loopback, bottleneck %q", rep.Loss, rep.Freezes, rep.Bottleneck)
 	}
 	if rep.LatencyMs.P50 <= 0 || rep.LatencyMs.P99 < rep.LatencyMs.P50 || rep.FirstFrameMs.P50 <= 0 || rep.CPUSeconds <= 0 {
 		t.Errorf("latency %+v, first frame %+v, cpu %v", rep.LatencyMs, rep.FirstFrameMs, rep.CPUSeconds)
